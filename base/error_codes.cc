@@ -1,0 +1,111 @@
+#include "base/error_codes.h"
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace strata {
+namespace {
+constexpr absl::string_view kCodePayload = "strata.mongo_code";
+
+absl::StatusCode AbslCodeFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return absl::StatusCode::kOk;
+    case ErrorCode::kNamespaceNotFound:
+    case ErrorCode::kIndexNotFound:
+    case ErrorCode::kCursorNotFound:
+    case ErrorCode::kNoSuchKey:
+      return absl::StatusCode::kNotFound;
+    case ErrorCode::kNamespaceExists:
+    case ErrorCode::kDuplicateKey:
+      return absl::StatusCode::kAlreadyExists;
+    case ErrorCode::kCommandNotFound:
+    case ErrorCode::kNotImplemented:
+      return absl::StatusCode::kUnimplemented;
+    case ErrorCode::kLockBusy:
+    case ErrorCode::kWriteConflict:
+      return absl::StatusCode::kAborted;
+    case ErrorCode::kInternalError:
+    case ErrorCode::kUnknownError:
+      return absl::StatusCode::kInternal;
+    case ErrorCode::kIllegalOperation:
+    case ErrorCode::kDocumentValidationFailure:
+      return absl::StatusCode::kFailedPrecondition;
+    default:
+      return absl::StatusCode::kInvalidArgument;
+  }
+}
+}  // namespace
+
+absl::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return "OK";
+    case ErrorCode::kInternalError: return "InternalError";
+    case ErrorCode::kBadValue: return "BadValue";
+    case ErrorCode::kNoSuchKey: return "NoSuchKey";
+    case ErrorCode::kFailedToParse: return "FailedToParse";
+    case ErrorCode::kTypeMismatch: return "TypeMismatch";
+    case ErrorCode::kInvalidLength: return "InvalidLength";
+    case ErrorCode::kIllegalOperation: return "IllegalOperation";
+    case ErrorCode::kNamespaceNotFound: return "NamespaceNotFound";
+    case ErrorCode::kIndexNotFound: return "IndexNotFound";
+    case ErrorCode::kCursorNotFound: return "CursorNotFound";
+    case ErrorCode::kNamespaceExists: return "NamespaceExists";
+    case ErrorCode::kDollarPrefixedFieldName: return "DollarPrefixedFieldName";
+    case ErrorCode::kInvalidIdField: return "InvalidIdField";
+    case ErrorCode::kCommandNotFound: return "CommandNotFound";
+    case ErrorCode::kImmutableField: return "ImmutableField";
+    case ErrorCode::kInvalidOptions: return "InvalidOptions";
+    case ErrorCode::kInvalidNamespace: return "InvalidNamespace";
+    case ErrorCode::kIndexOptionsConflict: return "IndexOptionsConflict";
+    case ErrorCode::kIndexKeySpecsConflict: return "IndexKeySpecsConflict";
+    case ErrorCode::kNotImplemented: return "NotImplemented";
+    case ErrorCode::kLockBusy: return "LockBusy";
+    case ErrorCode::kWriteConflict: return "WriteConflict";
+    case ErrorCode::kDocumentValidationFailure: return "DocumentValidationFailure";
+    case ErrorCode::kNotWritablePrimary: return "NotWritablePrimary";
+    case ErrorCode::kBSONObjectTooLarge: return "BSONObjectTooLarge";
+    case ErrorCode::kDuplicateKey: return "DuplicateKey";
+    case ErrorCode::kLocation40414: return "Location40414";
+    case ErrorCode::kLocation40415: return "Location40415";
+    case ErrorCode::kOverflow: return "Overflow";
+    case ErrorCode::kUnknownError: return "UnknownError";
+  }
+  return "UnknownError";
+}
+
+absl::Status MongoError(ErrorCode code, absl::string_view message) {
+  absl::Status status(AbslCodeFor(code), message);
+  status.SetPayload(kCodePayload, absl::Cord(absl::StrCat(static_cast<int>(code))));
+  return status;
+}
+
+ErrorCode ErrorCodeOf(const absl::Status& status) {
+  if (status.ok()) return ErrorCode::kOk;
+  if (auto payload = status.GetPayload(kCodePayload)) {
+    int code = 0;
+    if (absl::SimpleAtoi(std::string(*payload), &code)) return static_cast<ErrorCode>(code);
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return ErrorCode::kBadValue;
+    case absl::StatusCode::kNotFound:
+      return ErrorCode::kNamespaceNotFound;
+    case absl::StatusCode::kAlreadyExists:
+      return ErrorCode::kNamespaceExists;
+    case absl::StatusCode::kUnimplemented:
+      return ErrorCode::kNotImplemented;
+    case absl::StatusCode::kAborted:
+      return ErrorCode::kWriteConflict;
+    case absl::StatusCode::kFailedPrecondition:
+      return ErrorCode::kIllegalOperation;
+    default:
+      return ErrorCode::kInternalError;
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,62 @@
+// MongoDB's error codes and code names, carried on absl::Status.
+//
+// Any layer may say *which* MongoDB error a failure is by building its Status with
+// MongoError(); db/ turns the Status into {ok: 0, errmsg, code, codeName} replies. A Status
+// without a code maps from its absl::StatusCode (see ErrorCodeOf).
+#ifndef STRATA_BASE_ERROR_CODES_H_
+#define STRATA_BASE_ERROR_CODES_H_
+
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+
+namespace strata {
+
+// MongoDB's numeric codes (src/mongo/base/error_codes.yml). Never renumber.
+enum class ErrorCode : int {
+  kOk = 0,
+  kInternalError = 1,
+  kBadValue = 2,
+  kNoSuchKey = 4,
+  kFailedToParse = 9,
+  kTypeMismatch = 14,
+  kInvalidLength = 16,
+  kIllegalOperation = 20,
+  kNamespaceNotFound = 26,
+  kIndexNotFound = 27,
+  kCursorNotFound = 43,
+  kNamespaceExists = 48,
+  kDollarPrefixedFieldName = 52,
+  kInvalidIdField = 53,
+  kCommandNotFound = 59,
+  kImmutableField = 66,
+  kInvalidOptions = 72,
+  kInvalidNamespace = 73,
+  kIndexOptionsConflict = 85,
+  kIndexKeySpecsConflict = 86,
+  kNotImplemented = 238,
+  kLockBusy = 46,
+  kWriteConflict = 112,
+  kDocumentValidationFailure = 121,
+  kNotWritablePrimary = 10107,
+  kBSONObjectTooLarge = 10334,
+  kDuplicateKey = 11000,
+  kLocation40414 = 40414,  // BSON field '…' is missing but a required field
+  kLocation40415 = 40415,  // BSON field '…' is an unknown field
+  kOverflow = 15,
+  kUnknownError = 8,
+};
+
+// MongoDB's codeName for a code ("BadValue", "NamespaceNotFound", "Location40414", …).
+absl::string_view ErrorCodeName(ErrorCode code);
+
+// A Status carrying MongoDB error `code`; its absl code is chosen to match.
+absl::Status MongoError(ErrorCode code, absl::string_view message);
+
+// The MongoDB code a Status carries; for a Status built without one, a mapping of its absl
+// code (kInvalidArgument → BadValue, kNotFound → NamespaceNotFound, others → InternalError).
+ErrorCode ErrorCodeOf(const absl::Status& status);
+
+}  // namespace strata
+
+#endif  // STRATA_BASE_ERROR_CODES_H_

@@ -1,0 +1,76 @@
+#include "db/command_dispatcher.h"
+
+#include "absl/strings/string_view.h"
+#include "absl/strings/str_cat.h"
+#include "base/error_codes.h"
+#include "document/validate.h"
+
+namespace strata::db {
+namespace {
+
+const CommandRegistry& Registry() {
+  static const CommandRegistry* registry = [] {
+    auto* r = new CommandRegistry();
+    RegisterCrudCommands(*r);
+    RegisterDdlCommands(*r);
+    RegisterAdminCommands(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+// Commands carry documents one or two levels down (insert.documents.N), so they may nest a
+// little deeper than a stored document; each document is checked against 100 on its own.
+constexpr int kMaxCommandDepth = document::kMaxNestingDepth + 3;
+
+}  // namespace
+
+Document ErrorReply(const absl::Status& status) {
+  Document reply;
+  bson_t* b = reply.mutable_bson();
+  ErrorCode code = ErrorCodeOf(status);
+  absl::string_view name = ErrorCodeName(code);
+  bson_append_double(b, "ok", 2, 0.0);
+  absl::string_view message = status.message();
+  bson_append_utf8(b, "errmsg", 6, message.data(), static_cast<int>(message.size()));
+  bson_append_int32(b, "code", 4, static_cast<int32_t>(code));
+  bson_append_utf8(b, "codeName", 8, name.data(), static_cast<int>(name.size()));
+  return reply;
+}
+
+Document Dispatch(DatabaseImpl& db, DocumentView command, absl::string_view default_db) {
+  document::ValidateOptions limits;
+  limits.max_size = document::kMaxCommandSize;
+  limits.max_depth = kMaxCommandDepth;
+  if (absl::Status valid = document::ValidateBson(command, limits); !valid.ok()) {
+    return ErrorReply(valid);
+  }
+  bson_t cmd;
+  command.AsBson(&cmd);
+  bson_iter_t it;
+  if (!bson_iter_init(&it, &cmd) || !bson_iter_next(&it)) {
+    return ErrorReply(MongoError(ErrorCode::kFailedToParse, "empty command document"));
+  }
+  std::string name(bson_iter_key(&it), bson_iter_key_len(&it));
+  CommandHandler handler = Registry().Find(name);
+  if (handler == nullptr) {
+    return ErrorReply(
+        MongoError(ErrorCode::kCommandNotFound, absl::StrCat("no such command: '", name, "'")));
+  }
+  CommandContext context{db, std::string(default_db), name};
+  bson_iter_t db_field;
+  if (bson_iter_init_find(&db_field, &cmd, "$db")) {
+    if (!BSON_ITER_HOLDS_UTF8(&db_field)) {
+      return ErrorReply(MongoError(ErrorCode::kTypeMismatch,
+                                   "BSON field '$db' is the wrong type, expected type 'string'"));
+    }
+    context.db_name = bson_iter_utf8(&db_field, nullptr);
+  }
+  Document reply;
+  absl::Status status = handler(context, cmd, reply.mutable_bson());
+  if (!status.ok()) return ErrorReply(status);
+  bson_append_double(reply.mutable_bson(), "ok", 2, 1.0);
+  return reply;
+}
+
+}  // namespace strata::db

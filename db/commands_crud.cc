@@ -1,0 +1,415 @@
+// insert, find, getMore, killCursors, delete, update, count.
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/strings/str_cat.h"
+#include "base/error_codes.h"
+#include "base/status_macros.h"
+#include "db/command_args.h"
+#include "db/command_dispatcher.h"
+#include "document/validate.h"
+
+namespace strata::db {
+namespace {
+
+// MongoDB's default first batch (documents) and the reply size cap of any batch.
+constexpr int64_t kDefaultFirstBatchSize = 101;
+constexpr size_t kMaxBatchBytes = document::kMaxUserDocumentSize;
+
+absl::StatusOr<std::string> CollectionArgument(const bson_t& command, absl::string_view name) {
+  bson_iter_t it;
+  bson_iter_init(&it, &command);
+  bson_iter_next(&it);
+  if (!BSON_ITER_HOLDS_UTF8(&it)) {
+    return MongoError(ErrorCode::kInvalidNamespace,
+                      absl::StrCat("collection name has invalid type ",
+                                   BsonTypeName(bson_iter_type(&it))));
+  }
+  return std::string(bson_iter_utf8(&it, nullptr));
+}
+
+void AppendWriteErrors(const std::vector<WriteError>& errors, bson_t* reply) {
+  if (errors.empty()) return;
+  bson_t array;
+  bson_append_array_begin(reply, "writeErrors", 11, &array);
+  for (size_t i = 0; i < errors.size(); ++i) {
+    std::string key = std::to_string(i);
+    bson_t entry;
+    bson_append_document_begin(&array, key.c_str(), static_cast<int>(key.size()), &entry);
+    bson_append_int32(&entry, "index", 5, static_cast<int32_t>(errors[i].index));
+    bson_append_int32(&entry, "code", 4, static_cast<int32_t>(ErrorCodeOf(errors[i].status)));
+    absl::string_view name = ErrorCodeName(ErrorCodeOf(errors[i].status));
+    bson_append_utf8(&entry, "codeName", 8, name.data(), static_cast<int>(name.size()));
+    absl::string_view message = errors[i].status.message();
+    bson_append_utf8(&entry, "errmsg", 6, message.data(), static_cast<int>(message.size()));
+    bson_append_document_end(&array, &entry);
+  }
+  bson_append_array_end(reply, &array);
+}
+
+// Moves up to `batch_size` documents (0 = no count limit) of at most kMaxBatchBytes from
+// `execution` into the array `field` of `cursor_doc`. Returns true when no document is left.
+absl::StatusOr<bool> FillBatch(QueryExecution& execution, int64_t batch_size,
+                               const char* field, bson_t* cursor_doc) {
+  bson_t array;
+  bson_append_array_begin(cursor_doc, field, -1, &array);
+  int64_t count = 0;
+  size_t bytes = 0;
+  absl::Status status;
+  while (batch_size == 0 || count < batch_size) {
+    auto has_next = execution.HasNext();
+    if (!has_next.ok()) {
+      status = has_next.status();
+      break;
+    }
+    if (!*has_next) break;
+    // Always at least one document per batch; then stop before the reply would grow too big.
+    auto next = execution.Next();
+    if (!next.ok()) {
+      status = next.status();
+      break;
+    }
+    const absl::string_view bytes_view = **next;
+    std::string key = std::to_string(count);
+    bson_t doc;
+    bson_init_static(&doc, reinterpret_cast<const uint8_t*>(bytes_view.data()), bytes_view.size());
+    bson_append_document(&array, key.c_str(), static_cast<int>(key.size()), &doc);
+    ++count;
+    bytes += bytes_view.size();
+    if (bytes >= kMaxBatchBytes) break;
+  }
+  bson_append_array_end(cursor_doc, &array);
+  RETURN_IF_ERROR(status);
+  ASSIGN_OR_RETURN(bool more, execution.HasNext());
+  return !more;
+}
+
+void AppendCursorEnd(int64_t id, absl::string_view ns, bson_t* cursor_doc) {
+  bson_append_int64(cursor_doc, "id", 2, id);
+  bson_append_utf8(cursor_doc, "ns", 2, ns.data(), static_cast<int>(ns.size()));
+}
+
+absl::Status Insert(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "insert");
+  RETURN_IF_ERROR(args.CheckKnownFields({"documents", "ordered"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "insert"));
+  ASSIGN_OR_RETURN(bson_iter_t documents, args.RequiredArray("documents"));
+  ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
+  std::vector<DocumentView> docs;
+  std::vector<WriteError> type_errors;
+  while (bson_iter_next(&documents)) {
+    if (!BSON_ITER_HOLDS_DOCUMENT(&documents)) {
+      return args.WrongType(absl::StrCat("documents.", docs.size()), documents, "object");
+    }
+    docs.push_back(EmbeddedView(documents));
+  }
+  if (docs.empty()) {
+    return MongoError(ErrorCode::kInvalidLength, "Write batch sizes must be between 1 and 100000. Got 0 operations.");
+  }
+  ASSIGN_OR_RETURN(InsertResult result,
+                   context.db.Insert(context.Namespace(collection), docs, ordered.value_or(true)));
+  bson_append_int32(reply, "n", 1, static_cast<int32_t>(result.inserted));
+  AppendWriteErrors(result.errors, reply);
+  return absl::OkStatus();
+}
+
+absl::Status Find(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "find");
+  RETURN_IF_ERROR(args.CheckKnownFields({"filter", "projection", "sort", "skip", "limit",
+                                         "batchSize", "singleBatch", "hint", "min", "max",
+                                         "returnKey", "showRecordId", "tailable",
+                                         "noCursorTimeout", "awaitData", "allowPartialResults",
+                                         "collation", "allowDiskUse", "readOnce"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "find"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> filter, args.Object("filter"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> projection, args.Object("projection"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> sort, args.Object("sort"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> skip, args.Integer("skip"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> limit, args.Integer("limit"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> batch_size, args.Integer("batchSize"));
+  ASSIGN_OR_RETURN(std::optional<bool> single_batch, args.Bool("singleBatch"));
+  if ((projection.has_value() && !projection->empty()) || (sort.has_value() && !sort->empty())) {
+    return MongoError(ErrorCode::kNotImplemented,
+                      "projection and sort are not supported by this build yet");
+  }
+  if (skip.value_or(0) < 0) {
+    return MongoError(ErrorCode::kBadValue,
+                      absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip,
+                                   "'"));
+  }
+  if (batch_size.value_or(0) < 0) {
+    return MongoError(ErrorCode::kBadValue,
+                      absl::StrCat("BSON field 'batchSize' value must be >= 0, actual value '",
+                                   *batch_size, "'"));
+  }
+  // A negative limit (the legacy shell's form) means "that many, in one batch".
+  int64_t limit_value = limit.value_or(0);
+  bool single = single_batch.value_or(false);
+  if (limit_value < 0) {
+    limit_value = -limit_value;
+    single = true;
+  }
+  const std::string ns = context.Namespace(collection);
+  ASSIGN_OR_RETURN(std::unique_ptr<QueryExecution> execution,
+                   context.db.Query(ns, filter.value_or(DocumentView()), skip.value_or(0),
+                                    limit_value));
+  int64_t first_batch = batch_size.value_or(kDefaultFirstBatchSize);
+  if (single && limit_value > 0 && !batch_size.has_value()) first_batch = limit_value;
+  bson_t cursor;
+  bson_append_document_begin(reply, "cursor", 6, &cursor);
+  // batchSize 0 asks for an empty first batch (cursor establishment only).
+  bool exhausted = false;
+  if (batch_size.has_value() && *batch_size == 0) {
+    bson_t empty;
+    bson_append_array_begin(&cursor, "firstBatch", 10, &empty);
+    bson_append_array_end(&cursor, &empty);
+    ASSIGN_OR_RETURN(bool more, execution->HasNext());
+    exhausted = !more;
+  } else {
+    ASSIGN_OR_RETURN(exhausted, FillBatch(*execution, first_batch, "firstBatch", &cursor));
+  }
+  int64_t id = 0;
+  if (!exhausted && !single) {
+    auto server_cursor = std::make_unique<ServerCursor>();
+    server_cursor->ns = ns;
+    server_cursor->execution = std::move(execution);
+    id = context.db.cursors().Register(std::move(server_cursor));
+  }
+  AppendCursorEnd(id, ns, &cursor);
+  bson_append_document_end(reply, &cursor);
+  return absl::OkStatus();
+}
+
+absl::Status GetMore(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "getMore");
+  RETURN_IF_ERROR(args.CheckKnownFields({"collection", "batchSize", "maxTimeMS", "term",
+                                         "lastKnownCommittedOpTime"}));
+  bson_iter_t it;
+  bson_iter_init(&it, &command);
+  bson_iter_next(&it);
+  if (!BSON_ITER_HOLDS_INT64(&it) && !BSON_ITER_HOLDS_INT32(&it)) {
+    return args.WrongType("getMore", it, "long");
+  }
+  int64_t id = bson_iter_as_int64(&it);
+  ASSIGN_OR_RETURN(std::string collection, args.RequiredString("collection"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> batch_size, args.Integer("batchSize"));
+  if (batch_size.value_or(0) < 0) {
+    return MongoError(ErrorCode::kBadValue, "BSON field 'batchSize' value must be >= 0");
+  }
+  const std::string ns = context.Namespace(collection);
+  ASSIGN_OR_RETURN(std::unique_ptr<ServerCursor> cursor, context.db.cursors().CheckOut(id, ns));
+  bson_t cursor_doc;
+  bson_append_document_begin(reply, "cursor", 6, &cursor_doc);
+  absl::StatusOr<bool> exhausted =
+      FillBatch(*cursor->execution, batch_size.value_or(0), "nextBatch", &cursor_doc);
+  if (!exhausted.ok() || *exhausted) {
+    context.db.cursors().Kill(id);
+    RETURN_IF_ERROR(exhausted.status());
+    AppendCursorEnd(0, ns, &cursor_doc);
+  } else {
+    context.db.cursors().CheckIn(id, std::move(cursor));
+    AppendCursorEnd(id, ns, &cursor_doc);
+  }
+  bson_append_document_end(reply, &cursor_doc);
+  return absl::OkStatus();
+}
+
+absl::Status KillCursors(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "killCursors");
+  RETURN_IF_ERROR(args.CheckKnownFields({"cursors"}));
+  ASSIGN_OR_RETURN(bson_iter_t ids, args.RequiredArray("cursors"));
+  std::vector<int64_t> killed, not_found;
+  while (bson_iter_next(&ids)) {
+    if (!BSON_ITER_HOLDS_INT64(&ids) && !BSON_ITER_HOLDS_INT32(&ids)) {
+      return args.WrongType("cursors", ids, "long");
+    }
+    int64_t id = bson_iter_as_int64(&ids);
+    (context.db.cursors().Kill(id) ? killed : not_found).push_back(id);
+  }
+  auto append = [&](const char* field, const std::vector<int64_t>& values) {
+    bson_t array;
+    bson_append_array_begin(reply, field, -1, &array);
+    for (size_t i = 0; i < values.size(); ++i) {
+      std::string key = std::to_string(i);
+      bson_append_int64(&array, key.c_str(), -1, values[i]);
+    }
+    bson_append_array_end(reply, &array);
+  };
+  append("cursorsKilled", killed);
+  append("cursorsNotFound", not_found);
+  append("cursorsAlive", {});
+  append("cursorsUnknown", {});
+  return absl::OkStatus();
+}
+
+absl::Status Delete(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "delete");
+  RETURN_IF_ERROR(args.CheckKnownFields({"deletes", "ordered"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "delete"));
+  ASSIGN_OR_RETURN(bson_iter_t deletes, args.RequiredArray("deletes"));
+  ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
+  const std::string ns = context.Namespace(collection);
+  int64_t n = 0;
+  int64_t index = 0;
+  std::vector<WriteError> errors;
+  for (; bson_iter_next(&deletes); ++index) {
+    if (!BSON_ITER_HOLDS_DOCUMENT(&deletes)) {
+      return args.WrongType(absl::StrCat("deletes.", index), deletes, "object");
+    }
+    bson_t statement;
+    DocumentView view = EmbeddedView(deletes);
+    view.AsBson(&statement);
+    CommandArgs statement_args(statement, "delete.deletes");
+    absl::Status status = statement_args.CheckKnownFields({"q", "limit", "collation", "hint"});
+    bson_iter_t q;
+    if (status.ok() && !bson_iter_init_find(&q, &statement, "q")) status = statement_args.Missing("q");
+    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&q)) status = statement_args.WrongType("q", q, "object");
+    absl::StatusOr<std::optional<int64_t>> limit =
+        status.ok() ? statement_args.Integer("limit") : absl::StatusOr<std::optional<int64_t>>(status);
+    if (status.ok() && !limit.ok()) status = limit.status();
+    if (status.ok() && !limit->has_value()) status = statement_args.Missing("limit");
+    if (status.ok() && **limit != 0 && **limit != 1) {
+      status = MongoError(ErrorCode::kFailedToParse,
+                          absl::StrCat("The limit field in delete objects must be 0 or 1. Got ",
+                                       **limit));
+    }
+    if (status.ok()) {
+      absl::StatusOr<int64_t> deleted = context.db.Delete(ns, EmbeddedView(q), **limit);
+      if (deleted.ok()) {
+        n += *deleted;
+        continue;
+      }
+      status = deleted.status();
+    }
+    errors.push_back(WriteError{index, status});
+    if (ordered.value_or(true)) break;
+  }
+  bson_append_int32(reply, "n", 1, static_cast<int32_t>(n));
+  AppendWriteErrors(errors, reply);
+  return absl::OkStatus();
+}
+
+absl::Status Update(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "update");
+  RETURN_IF_ERROR(args.CheckKnownFields({"updates", "ordered"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "update"));
+  ASSIGN_OR_RETURN(bson_iter_t updates, args.RequiredArray("updates"));
+  ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
+  const std::string ns = context.Namespace(collection);
+  int64_t matched = 0, modified = 0, index = 0;
+  std::vector<WriteError> errors;
+  std::vector<std::pair<int64_t, Document>> upserted;
+  for (; bson_iter_next(&updates); ++index) {
+    if (!BSON_ITER_HOLDS_DOCUMENT(&updates)) {
+      return args.WrongType(absl::StrCat("updates.", index), updates, "object");
+    }
+    bson_t statement;
+    EmbeddedView(updates).AsBson(&statement);
+    CommandArgs statement_args(statement, "update.updates");
+    absl::Status status = statement_args.CheckKnownFields(
+        {"q", "u", "upsert", "multi", "arrayFilters", "collation", "hint", "c"});
+    bson_iter_t q, u;
+    if (status.ok() && !bson_iter_init_find(&q, &statement, "q")) status = statement_args.Missing("q");
+    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&q)) status = statement_args.WrongType("q", q, "object");
+    if (status.ok() && !bson_iter_init_find(&u, &statement, "u")) status = statement_args.Missing("u");
+    if (status.ok() && BSON_ITER_HOLDS_ARRAY(&u)) {
+      status = MongoError(ErrorCode::kNotImplemented,
+                          "pipeline-style updates are not supported by this build yet");
+    }
+    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&u)) status = statement_args.WrongType("u", u, "object");
+    bool upsert = false, multi = false;
+    if (status.ok()) {
+      auto upsert_arg = statement_args.Bool("upsert");
+      auto multi_arg = statement_args.Bool("multi");
+      if (!upsert_arg.ok()) status = upsert_arg.status();
+      else if (!multi_arg.ok()) status = multi_arg.status();
+      else {
+        upsert = upsert_arg->value_or(false);
+        multi = multi_arg->value_or(false);
+      }
+    }
+    DocumentView replacement = status.ok() ? EmbeddedView(u) : DocumentView();
+    if (status.ok()) {
+      bson_t r;
+      replacement.AsBson(&r);
+      bson_iter_t first;
+      if (bson_iter_init(&first, &r) && bson_iter_next(&first) && bson_iter_key(&first)[0] == '$') {
+        status = MongoError(ErrorCode::kNotImplemented,
+                            absl::StrCat("update operators (", bson_iter_key(&first),
+                                         ") are not supported by this build yet"));
+      } else if (multi) {
+        status = MongoError(ErrorCode::kFailedToParse,
+                            "multi update is not supported for replacement-style update");
+      }
+    }
+    if (status.ok()) {
+      absl::StatusOr<ReplaceResult> result =
+          context.db.Replace(ns, EmbeddedView(q), replacement, upsert);
+      if (result.ok()) {
+        matched += result->matched;
+        modified += result->modified;
+        if (result->upserted_id.has_value()) {
+          upserted.emplace_back(index, std::move(*result->upserted_id));
+        }
+        continue;
+      }
+      status = result.status();
+    }
+    errors.push_back(WriteError{index, status});
+    if (ordered.value_or(true)) break;
+  }
+  bson_append_int32(reply, "n", 1, static_cast<int32_t>(matched + upserted.size()));
+  bson_append_int32(reply, "nModified", 9, static_cast<int32_t>(modified));
+  if (!upserted.empty()) {
+    bson_t array;
+    bson_append_array_begin(reply, "upserted", 8, &array);
+    for (size_t i = 0; i < upserted.size(); ++i) {
+      std::string key = std::to_string(i);
+      bson_t entry;
+      bson_append_document_begin(&array, key.c_str(), -1, &entry);
+      bson_append_int32(&entry, "index", 5, static_cast<int32_t>(upserted[i].first));
+      bson_iter_t id;
+      bson_iter_init_find(&id, upserted[i].second.bson(), "_id");
+      bson_append_iter(&entry, "_id", 3, &id);
+      bson_append_document_end(&array, &entry);
+    }
+    bson_append_array_end(reply, &array);
+  }
+  AppendWriteErrors(errors, reply);
+  return absl::OkStatus();
+}
+
+absl::Status Count(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "count");
+  RETURN_IF_ERROR(args.CheckKnownFields({"query", "limit", "skip", "hint", "collation", "fields"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "count"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> query, args.Object("query"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> skip, args.Integer("skip"));
+  ASSIGN_OR_RETURN(std::optional<int64_t> limit, args.Integer("limit"));
+  if (skip.value_or(0) < 0) {
+    return MongoError(ErrorCode::kBadValue,
+                      absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip,
+                                   "'"));
+  }
+  // count treats a negative limit as its absolute value, as MongoDB does.
+  int64_t limit_value = limit.value_or(0) < 0 ? -*limit : limit.value_or(0);
+  ASSIGN_OR_RETURN(int64_t n, context.db.Count(context.Namespace(collection),
+                                               query.value_or(DocumentView()), skip.value_or(0),
+                                               limit_value));
+  bson_append_int32(reply, "n", 1, static_cast<int32_t>(n));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterCrudCommands(CommandRegistry& registry) {
+  registry.Add("insert", &Insert);
+  registry.Add("find", &Find);
+  registry.Add("getMore", &GetMore);
+  registry.Add("killCursors", &KillCursors);
+  registry.Add("delete", &Delete);
+  registry.Add("update", &Update);
+  registry.Add("count", &Count);
+}
+
+}  // namespace strata::db

@@ -1,0 +1,115 @@
+// The public API (include/strata/*.h) over DatabaseImpl.
+#include "absl/strings/string_view.h"
+#include "strata/database.h"
+
+#include "base/error_codes.h"
+#include "db/command_dispatcher.h"
+#include "db/database_impl.h"
+#include "strata/error.h"
+
+namespace strata {
+
+int MongoErrorCode(const absl::Status& status) { return static_cast<int>(ErrorCodeOf(status)); }
+
+std::string_view MongoErrorCodeName(const absl::Status& status) {
+  absl::string_view name = ErrorCodeName(ErrorCodeOf(status));
+  return std::string_view(name.data(), name.size());
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                         const DatabaseOptions& options) {
+  auto impl = db::DatabaseImpl::Open(path, options);
+  if (!impl.ok()) return impl.status();
+  return std::unique_ptr<Database>(new Database(std::move(*impl)));
+}
+
+Database::Database(std::unique_ptr<db::DatabaseImpl> impl) : impl_(std::move(impl)) {}
+
+Database::~Database() {
+  if (impl_ != nullptr) impl_->Close().IgnoreError();
+}
+
+Document Database::RunCommand(DocumentView command) { return db::Dispatch(*impl_, command); }
+
+Document Database::RunCommand(std::string_view db_name, DocumentView command) {
+  return db::Dispatch(*impl_, command, absl::string_view(db_name.data(), db_name.size()));
+}
+
+Collection Database::GetCollection(std::string_view db_name, std::string_view collection) {
+  return Collection(impl_.get(), std::string(db_name) + "." + std::string(collection));
+}
+
+absl::Status Database::Close() { return impl_->Close(); }
+
+Cursor::Cursor(std::unique_ptr<db::QueryExecution> execution) : execution_(std::move(execution)) {}
+Cursor::Cursor(Cursor&&) noexcept = default;
+Cursor& Cursor::operator=(Cursor&&) noexcept = default;
+Cursor::~Cursor() = default;
+
+absl::StatusOr<std::optional<Document>> Cursor::Next() {
+  auto next = execution_->Next();
+  if (!next.ok()) return next.status();
+  if (!next->has_value()) return std::optional<Document>();
+  return std::optional<Document>(Document::Copy(
+      DocumentView(reinterpret_cast<const uint8_t*>((*next)->data()), (*next)->size())));
+}
+
+absl::StatusOr<std::vector<Document>> Cursor::ToVector() {
+  std::vector<Document> result;
+  while (true) {
+    auto next = Next();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) return result;
+    result.push_back(std::move(**next));
+  }
+}
+
+absl::StatusOr<Document> Collection::InsertOne(DocumentView document) {
+  auto result = InsertMany({document});
+  if (!result.ok()) return result.status();
+  return std::move(result->front());
+}
+
+absl::StatusOr<std::vector<Document>> Collection::InsertMany(
+    const std::vector<DocumentView>& documents, bool ordered) {
+  auto result = db_->Insert(ns_, documents, ordered);
+  if (!result.ok()) return result.status();
+  if (!result->errors.empty()) return result->errors.front().status;
+  return std::move(result->inserted_ids);
+}
+
+absl::StatusOr<std::optional<Document>> Collection::FindOne(DocumentView filter) {
+  auto cursor = Find(filter, FindOptions{.skip = 0, .limit = 1});
+  if (!cursor.ok()) return cursor.status();
+  return cursor->Next();
+}
+
+absl::StatusOr<Cursor> Collection::Find(DocumentView filter, const FindOptions& options) {
+  if (options.skip < 0 || options.limit < 0) {
+    return MongoError(ErrorCode::kBadValue, "skip and limit must be >= 0");
+  }
+  auto execution = db_->Query(ns_, filter, options.skip, options.limit);
+  if (!execution.ok()) return execution.status();
+  return Cursor(std::move(*execution));
+}
+
+absl::StatusOr<int64_t> Collection::DeleteOne(DocumentView filter) {
+  return db_->Delete(ns_, filter, 1);
+}
+
+absl::StatusOr<int64_t> Collection::DeleteMany(DocumentView filter) {
+  return db_->Delete(ns_, filter, 0);
+}
+
+absl::StatusOr<ReplaceResult> Collection::ReplaceOne(DocumentView filter,
+                                                     DocumentView replacement, bool upsert) {
+  auto result = db_->Replace(ns_, filter, replacement, upsert);
+  if (!result.ok()) return result.status();
+  return ReplaceResult{result->matched, result->modified, std::move(result->upserted_id)};
+}
+
+absl::StatusOr<int64_t> Collection::CountDocuments(DocumentView filter) {
+  return db_->Count(ns_, filter, 0, 0);
+}
+
+}  // namespace strata

@@ -1,0 +1,104 @@
+// DatabaseImpl: the composition root behind strata::Database. Owns the storage engine, the
+// catalog and the server cursors, and implements every data operation the command layer and
+// the typed C++ API share (so the two can never disagree).
+//
+// Write paths (insert, replace, delete) compose validate → compute → record (+ index entries
+// once indexes exist) → statistics delta into one WriteTransaction: each commit is one atomic
+// RocksDB write, fsynced before acknowledgement in kDurable mode.
+// Concurrency: thread-safe. Data writes hold ddl_mu_ shared; drop/rename hold it exclusively,
+// so no write lands in a collection's key range after its range delete.
+#ifndef STRATA_DB_DATABASE_IMPL_H_
+#define STRATA_DB_DATABASE_IMPL_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "db/cursor_manager.h"
+#include "db/query_execution.h"
+#include "engine/catalog.h"
+#include "engine/record_store.h"
+#include "engine/storage_engine.h"
+#include "strata/document.h"
+#include "strata/options.h"
+
+namespace strata::db {
+
+// One failed document of a write command.
+struct WriteError {
+  int64_t index = 0;  // position in the command's documents/updates/deletes
+  absl::Status status;
+};
+
+struct InsertResult {
+  int64_t inserted = 0;
+  std::vector<Document> inserted_ids;  // {_id: v} of each inserted document, in order
+  std::vector<WriteError> errors;
+};
+
+struct ReplaceResult {
+  int64_t matched = 0;
+  int64_t modified = 0;
+  std::optional<Document> upserted_id;  // {_id: v} when the upsert inserted
+};
+
+class DatabaseImpl {
+ public:
+  static absl::StatusOr<std::unique_ptr<DatabaseImpl>> Open(const std::string& path,
+                                                            const DatabaseOptions& options);
+  absl::Status Close();
+
+  engine::StorageEngine& engine() { return *engine_; }
+  engine::Catalog& catalog() { return *catalog_; }
+  CursorManager& cursors() { return cursors_; }
+
+  // Inserts documents into `ns` (created when missing). Ordered: stops at the first failure.
+  // Failures are per document (validation, duplicate `_id`); the returned Status is for
+  // failures of the whole operation (invalid namespace, I/O).
+  absl::StatusOr<InsertResult> Insert(absl::string_view ns, const std::vector<DocumentView>& docs,
+                                      bool ordered);
+
+  // A read of `ns` matching `filter`, with skip and limit (0 = no limit).
+  absl::StatusOr<std::unique_ptr<QueryExecution>> Query(absl::string_view ns, DocumentView filter,
+                                                        int64_t skip, int64_t limit);
+
+  // Deletes up to `limit` (0 = all) documents matching `filter`. Returns how many.
+  absl::StatusOr<int64_t> Delete(absl::string_view ns, DocumentView filter, int64_t limit);
+
+  // Replaces the first document matching `filter` with `replacement` (its `_id` kept).
+  absl::StatusOr<ReplaceResult> Replace(absl::string_view ns, DocumentView filter,
+                                        DocumentView replacement, bool upsert);
+
+  // Number of documents matching `filter`, after skip, capped at limit (0 = none).
+  absl::StatusOr<int64_t> Count(absl::string_view ns, DocumentView filter, int64_t skip,
+                                int64_t limit);
+
+  // Drop/rename/dropDatabase, excluding concurrent writes.
+  absl::Status DropCollection(absl::string_view ns);
+  absl::Status RenameCollection(absl::string_view from, absl::string_view to, bool drop_target);
+  absl::Status DropDatabase(absl::string_view db_name);
+
+ private:
+  DatabaseImpl() = default;
+  // Inserts docs[begin, end) in one transaction; appends results. Returns the index of the
+  // first document not attempted (== end unless an ordered insert stopped).
+  absl::StatusOr<size_t> InsertChunk(const engine::CollectionInfo& collection,
+                                     const std::vector<DocumentView>& docs, size_t begin,
+                                     size_t end, bool ordered, InsertResult* result);
+
+  std::unique_ptr<engine::StorageEngine> engine_;
+  std::unique_ptr<engine::Catalog> catalog_;
+  std::unique_ptr<engine::RecordStore> records_;
+  CursorManager cursors_;
+  // Shared by data writes, exclusive for drop/rename (see the class comment).
+  absl::Mutex ddl_mu_;
+};
+
+}  // namespace strata::db
+
+#endif  // STRATA_DB_DATABASE_IMPL_H_

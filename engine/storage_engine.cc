@@ -1,0 +1,159 @@
+#include "engine/storage_engine.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/collection_stats.h"
+#include "engine/key_layout.h"
+#include "engine/rocks_status.h"
+
+namespace strata::engine {
+namespace {
+
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const DatabaseOptions& options,
+                                                     const std::shared_ptr<rocksdb::Cache>& cache,
+                                                     bool point_reads) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = options.write_buffer_bytes;
+  cf.level_compaction_dynamic_level_bytes = true;
+  if (options.compression) {
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.bottommost_compression = rocksdb::kZSTD;
+  } else {
+    cf.compression = rocksdb::kNoCompression;
+    cf.bottommost_compression = rocksdb::kNoCompression;
+  }
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.block_size = 16 * 1024;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  if (options.bloom_filters && point_reads) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& path,
+                                                                   const DatabaseOptions& options) {
+  if (options.block_cache_bytes == 0) {
+    return absl::InvalidArgumentError("block_cache_bytes must be > 0");
+  }
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec);
+  if (!exists) {
+    if (!options.create_if_missing) {
+      return absl::NotFoundError(absl::StrCat("no Strata database at ", path));
+    }
+    std::filesystem::create_directories(path, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("cannot create ", path, ": ", ec.message()));
+    }
+  }
+  std::unique_ptr<StorageEngine> engine(new StorageEngine(path, options));
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !exists;
+  // A missing column family in an existing directory is corruption: never create it there.
+  db_options.create_missing_column_families = !exists;
+  db_options.IncreaseParallelism(std::max(1, options.background_threads));
+  db_options.max_background_jobs = std::max(2, options.background_threads);
+  db_options.manual_wal_flush = false;  // true would lose acknowledged writes on kill -9
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 4;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions catalog_options = MakeColumnFamilyOptions(options, cache, true);
+  catalog_options.merge_operator = NewStatsMergeOperator();
+  catalog_options.write_buffer_size = 8 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {std::string(kCatalogColumnFamily), catalog_options},
+      {std::string(kDocumentsColumnFamily), MakeColumnFamilyOptions(options, cache, true)},
+      {std::string(kIndexesColumnFamily), MakeColumnFamilyOptions(options, cache, false)},
+  };
+
+  rocksdb::TransactionDBOptions txn_options;
+  txn_options.transaction_lock_timeout = options.lock_timeout_ms;
+  txn_options.default_lock_timeout = options.lock_timeout_ms;
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s = rocksdb::TransactionDB::Open(db_options, txn_options, path, families,
+                                                   &handles, &engine->db_);
+  if (!s.ok()) {
+    if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory ", path, " is locked by another process (", s.ToString(), ")"));
+    }
+    if (exists && s.IsInvalidArgument() && absl::StrContains(s.ToString(), "olumn famil")) {
+      return absl::DataLossError(absl::StrCat("data directory ", path,
+                                              " is missing a column family: ", s.ToString()));
+    }
+    return FromRocks(s, absl::StrCat("opening ", path));
+  }
+  engine->default_ = handles[0];
+  engine->catalog_ = handles[1];
+  engine->documents_ = handles[2];
+  engine->indexes_ = handles[3];
+  return engine;
+}
+
+StorageEngine::~StorageEngine() { Close().IgnoreError(); }
+
+absl::Status StorageEngine::Close() {
+  if (db_ == nullptr) return absl::OkStatus();
+  // DB::Close does not sync the WAL; relaxed-mode writes must reach the disk on a clean close.
+  absl::Status status = FromRocks(db_->SyncWAL(), "syncing the WAL");
+  for (auto* handle : {default_, catalog_, documents_, indexes_}) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  rocksdb::Status s = db_->Close();
+  if (status.ok()) status = FromRocks(s, "closing the database");
+  delete db_;
+  db_ = nullptr;
+  return status;
+}
+
+rocksdb::WriteOptions StorageEngine::WriteOptions() const {
+  rocksdb::WriteOptions write;
+  write.sync = options_.durability == Durability::kDurable;
+  write.disableWAL = false;
+  return write;
+}
+
+std::shared_ptr<Snapshot> StorageEngine::GetSnapshot() const {
+  return std::make_shared<Snapshot>(db_, db_->GetSnapshot());
+}
+
+absl::Status StorageEngine::WriteBatchUnlocked(rocksdb::WriteBatch* batch, absl::string_view what) {
+  rocksdb::TransactionDBWriteOptimizations optimizations;
+  optimizations.skip_concurrency_control = true;
+  return FromRocks(db_->Write(WriteOptions(), optimizations, batch), what);
+}
+
+uint64_t StorageEngine::ApproximateDiskBytes() const {
+  uint64_t total = 0;
+  for (auto* cf : {catalog_, documents_, indexes_}) {
+    uint64_t value = 0;
+    if (db_->GetIntProperty(cf, rocksdb::DB::Properties::kTotalSstFilesSize, &value)) {
+      total += value;
+    }
+    if (db_->GetIntProperty(cf, rocksdb::DB::Properties::kCurSizeAllMemTables, &value)) {
+      total += value;
+    }
+  }
+  return total;
+}
+
+}  // namespace strata::engine

@@ -1,0 +1,91 @@
+// StorageEngine: one RocksDB TransactionDB over a data directory, with the column families of
+// key_layout.h, the configured options, and the durability mode every write uses.
+//
+// Open creates the directory and the column families on first use. Reopening an existing
+// directory requires every column family to exist (a missing one is corruption: kDataLoss).
+// A directory already open in another process (or another handle in this one) fails with
+// kFailedPrecondition "locked by another process".
+// Thread safety: all methods are thread-safe. Close (or the destructor) syncs the WAL first.
+#ifndef STRATA_ENGINE_STORAGE_ENGINE_H_
+#define STRATA_ENGINE_STORAGE_ENGINE_H_
+
+#include <rocksdb/utilities/transaction_db.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "strata/options.h"
+
+namespace strata::engine {
+
+// A consistent read view of the whole database. Move-only; released on destruction.
+class Snapshot {
+ public:
+  Snapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+  Snapshot(Snapshot&& other) noexcept
+      : db_(other.db_), snapshot_(std::exchange(other.snapshot_, nullptr)) {}
+  Snapshot& operator=(Snapshot&&) = delete;
+  Snapshot(const Snapshot&) = delete;
+  ~Snapshot() {
+    if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  }
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+  rocksdb::ReadOptions ReadOptions() const {
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot_;
+    return options;
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+class StorageEngine {
+ public:
+  static absl::StatusOr<std::unique_ptr<StorageEngine>> Open(const std::string& path,
+                                                             const DatabaseOptions& options);
+  ~StorageEngine();
+
+  // Syncs the WAL and closes RocksDB. Idempotent; later calls on this object are invalid.
+  absl::Status Close();
+
+  rocksdb::TransactionDB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* catalog() const { return catalog_; }
+  rocksdb::ColumnFamilyHandle* documents() const { return documents_; }
+  rocksdb::ColumnFamilyHandle* indexes() const { return indexes_; }
+  const std::string& path() const { return path_; }
+  const DatabaseOptions& options() const { return options_; }
+
+  // WriteOptions for every write: sync=true in kDurable mode (the WAL is fsynced before the
+  // write returns), sync=false in kRelaxed mode. The WAL is never disabled.
+  rocksdb::WriteOptions WriteOptions() const;
+
+  // A snapshot of the current state, shared by the readers of one operation or cursor.
+  std::shared_ptr<Snapshot> GetSnapshot() const;
+
+  // Applies `batch` (which may hold range deletes) atomically, bypassing row locks. Only for
+  // catalog operations whose callers exclude concurrent writers of the affected keys.
+  absl::Status WriteBatchUnlocked(rocksdb::WriteBatch* batch, absl::string_view what);
+
+  // Total bytes of live SST and memtable data (approximate), for dbStats/listDatabases.
+  uint64_t ApproximateDiskBytes() const;
+
+ private:
+  StorageEngine(std::string path, DatabaseOptions options)
+      : path_(std::move(path)), options_(options) {}
+
+  const std::string path_;
+  const DatabaseOptions options_;
+  rocksdb::TransactionDB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* catalog_ = nullptr;
+  rocksdb::ColumnFamilyHandle* documents_ = nullptr;
+  rocksdb::ColumnFamilyHandle* indexes_ = nullptr;
+  rocksdb::ColumnFamilyHandle* default_ = nullptr;
+};
+
+}  // namespace strata::engine
+
+#endif  // STRATA_ENGINE_STORAGE_ENGINE_H_

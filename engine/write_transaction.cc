@@ -1,0 +1,71 @@
+#include "absl/strings/string_view.h"
+#include "engine/write_transaction.h"
+
+#include <chrono>
+#include <thread>
+
+#include "base/status_macros.h"
+#include "engine/rocks_status.h"
+
+namespace strata::engine {
+
+WriteTransaction::WriteTransaction(StorageEngine* engine) : engine_(engine) {
+  rocksdb::TransactionOptions options;
+  options.deadlock_detect = true;
+  options.lock_timeout = engine->options().lock_timeout_ms;
+  txn_.reset(engine->db()->BeginTransaction(engine->WriteOptions(), options));
+}
+
+WriteTransaction::~WriteTransaction() {
+  if (!finished_) txn_->Rollback().PermitUncheckedError();
+}
+
+absl::StatusOr<std::optional<std::string>> WriteTransaction::GetForUpdate(
+    rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
+  std::string value;
+  rocksdb::Status s = txn_->GetForUpdate(rocksdb::ReadOptions(), cf,
+                                         rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "reading for update");
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status WriteTransaction::Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                                   absl::string_view value) {
+  return FromRocks(txn_->Put(cf, rocksdb::Slice(key.data(), key.size()),
+                             rocksdb::Slice(value.data(), value.size())),
+                   "writing");
+}
+
+absl::Status WriteTransaction::Delete(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
+  return FromRocks(txn_->Delete(cf, rocksdb::Slice(key.data(), key.size())), "deleting");
+}
+
+absl::Status WriteTransaction::Merge(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                                     absl::string_view value) {
+  return FromRocks(txn_->Merge(cf, rocksdb::Slice(key.data(), key.size()),
+                               rocksdb::Slice(value.data(), value.size())),
+                   "merging");
+}
+
+absl::Status WriteTransaction::Commit() {
+  finished_ = true;
+  return FromRocks(txn_->Commit(), "committing");
+}
+
+absl::Status RunWriteTransaction(StorageEngine* engine,
+                                 absl::FunctionRef<absl::Status(WriteTransaction&)> body,
+                                 int max_attempts) {
+  absl::Status status;
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    WriteTransaction txn(engine);
+    status = body(txn);
+    if (status.ok()) status = txn.Commit();
+    if (!IsRetryableWriteError(status)) return status;
+    // Back off a little so the lock holder can finish.
+    std::this_thread::sleep_for(std::chrono::microseconds(50 << std::min(attempt, 8)));
+  }
+  return status;
+}
+
+}  // namespace strata::engine

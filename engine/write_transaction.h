@@ -1,0 +1,65 @@
+// WriteTransaction: one atomic, durable RocksDB write across column families.
+//
+// Everything put into one transaction (documents, index entries, statistics deltas, catalog
+// changes) commits as a single WAL record: after a crash either all of it is there or none.
+// In kDurable mode Commit returns only after the WAL is fsynced. GetForUpdate locks the key
+// until commit/rollback (pessimistic row locks), so read-modify-write sequences never lose an
+// update. Conflicts surface as WriteConflict errors; RunWriteTransaction retries them.
+// Thread safety: one transaction belongs to one thread.
+#ifndef STRATA_ENGINE_WRITE_TRANSACTION_H_
+#define STRATA_ENGINE_WRITE_TRANSACTION_H_
+
+#include <rocksdb/utilities/transaction.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "engine/storage_engine.h"
+
+namespace strata::engine {
+
+class WriteTransaction {
+ public:
+  // Begins a transaction on `engine` (which must outlive it).
+  explicit WriteTransaction(StorageEngine* engine);
+  // Rolls back unless committed.
+  ~WriteTransaction();
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+
+  // Reads the latest committed value (or this transaction's own write) and locks the key.
+  absl::StatusOr<std::optional<std::string>> GetForUpdate(rocksdb::ColumnFamilyHandle* cf,
+                                                          absl::string_view key);
+  absl::Status Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value);
+  absl::Status Delete(rocksdb::ColumnFamilyHandle* cf, absl::string_view key);
+  absl::Status Merge(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                     absl::string_view value);
+
+  // Number of keys written so far.
+  uint64_t num_writes() const { return txn_->GetNumPuts() + txn_->GetNumDeletes() + txn_->GetNumMerges(); }
+
+  // Commits atomically (fsync first in kDurable mode). The transaction is finished after.
+  absl::Status Commit();
+
+  StorageEngine* engine() const { return engine_; }
+
+ private:
+  StorageEngine* engine_;
+  std::unique_ptr<rocksdb::Transaction> txn_;
+  bool finished_ = false;
+};
+
+// Runs `body` in a new transaction and commits it. When `body` or the commit fails with a
+// write conflict (another writer holds a lock), starts over, up to `max_attempts` times.
+// `body` must therefore reset any output it fills at its start.
+absl::Status RunWriteTransaction(StorageEngine* engine,
+                                 absl::FunctionRef<absl::Status(WriteTransaction&)> body,
+                                 int max_attempts = 20);
+
+}  // namespace strata::engine
+
+#endif  // STRATA_ENGINE_WRITE_TRANSACTION_H_

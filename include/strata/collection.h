@@ -1,0 +1,93 @@
+// strata::Collection and strata::Cursor: the typed C++ API over one collection, a thin layer
+// over the same code the commands run (errors carry the same MongoDB codes; see
+// strata/error.h). Handles are cheap to copy and valid while their Database is open.
+// Thread safety: a Collection may be used from many threads; a Cursor from one at a time.
+#ifndef STRATA_COLLECTION_H_
+#define STRATA_COLLECTION_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "strata/document.h"
+
+namespace strata {
+
+namespace db {
+class DatabaseImpl;
+class QueryExecution;
+}  // namespace db
+
+struct FindOptions {
+  // Documents to skip first. Default 0; must be >= 0.
+  int64_t skip = 0;
+  // Most documents to return; 0 (default) means no limit. Must be >= 0.
+  int64_t limit = 0;
+};
+
+struct ReplaceResult {
+  int64_t matched = 0;
+  int64_t modified = 0;
+  // {_id: v} of the inserted document when an upsert inserted one.
+  std::optional<Document> upserted_id;
+};
+
+// Documents of one read, in order, on one consistent snapshot.
+class Cursor {
+ public:
+  explicit Cursor(std::unique_ptr<db::QueryExecution> execution);
+  Cursor(Cursor&&) noexcept;
+  Cursor& operator=(Cursor&&) noexcept;
+  ~Cursor();
+
+  // The next document, or nullopt when there are no more.
+  absl::StatusOr<std::optional<Document>> Next();
+  // Every remaining document.
+  absl::StatusOr<std::vector<Document>> ToVector();
+
+ private:
+  std::unique_ptr<db::QueryExecution> execution_;
+};
+
+class Collection {
+ public:
+  Collection(db::DatabaseImpl* db, std::string ns) : db_(db), ns_(std::move(ns)) {}
+
+  // "db.collection".
+  const std::string& ns() const { return ns_; }
+
+  // Inserts one document (an ObjectId `_id` is generated when missing); returns {_id: v}.
+  // Errors: DuplicateKey, BSONObjectTooLarge, BadValue (invalid document), I/O.
+  absl::StatusOr<Document> InsertOne(DocumentView document);
+  // Inserts documents in order, stopping at the first failure when `ordered`; returns the
+  // {_id: v} of each inserted document. The first failure is the error (others are dropped).
+  absl::StatusOr<std::vector<Document>> InsertMany(const std::vector<DocumentView>& documents,
+                                                   bool ordered = true);
+
+  // The first document matching `filter`, or nullopt.
+  absl::StatusOr<std::optional<Document>> FindOne(DocumentView filter);
+  absl::StatusOr<Cursor> Find(DocumentView filter, const FindOptions& options = {});
+
+  // Deletes the first document matching `filter`; returns 0 or 1.
+  absl::StatusOr<int64_t> DeleteOne(DocumentView filter);
+  // Deletes every document matching `filter`; returns how many.
+  absl::StatusOr<int64_t> DeleteMany(DocumentView filter);
+
+  // Replaces the first document matching `filter` (keeping its `_id`).
+  absl::StatusOr<ReplaceResult> ReplaceOne(DocumentView filter, DocumentView replacement,
+                                           bool upsert = false);
+
+  // Number of documents matching `filter`.
+  absl::StatusOr<int64_t> CountDocuments(DocumentView filter = DocumentView());
+
+ private:
+  db::DatabaseImpl* db_;
+  std::string ns_;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_COLLECTION_H_
