@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace strata {
 namespace {
@@ -42,37 +42,68 @@ absl::StatusCode AbslCodeFor(ErrorCode code) {
 
 absl::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "OK";
-    case ErrorCode::kInternalError: return "InternalError";
-    case ErrorCode::kBadValue: return "BadValue";
-    case ErrorCode::kNoSuchKey: return "NoSuchKey";
-    case ErrorCode::kFailedToParse: return "FailedToParse";
-    case ErrorCode::kTypeMismatch: return "TypeMismatch";
-    case ErrorCode::kInvalidLength: return "InvalidLength";
-    case ErrorCode::kIllegalOperation: return "IllegalOperation";
-    case ErrorCode::kNamespaceNotFound: return "NamespaceNotFound";
-    case ErrorCode::kIndexNotFound: return "IndexNotFound";
-    case ErrorCode::kCursorNotFound: return "CursorNotFound";
-    case ErrorCode::kNamespaceExists: return "NamespaceExists";
-    case ErrorCode::kDollarPrefixedFieldName: return "DollarPrefixedFieldName";
-    case ErrorCode::kInvalidIdField: return "InvalidIdField";
-    case ErrorCode::kCommandNotFound: return "CommandNotFound";
-    case ErrorCode::kImmutableField: return "ImmutableField";
-    case ErrorCode::kInvalidOptions: return "InvalidOptions";
-    case ErrorCode::kInvalidNamespace: return "InvalidNamespace";
-    case ErrorCode::kIndexOptionsConflict: return "IndexOptionsConflict";
-    case ErrorCode::kIndexKeySpecsConflict: return "IndexKeySpecsConflict";
-    case ErrorCode::kNotImplemented: return "NotImplemented";
-    case ErrorCode::kLockBusy: return "LockBusy";
-    case ErrorCode::kWriteConflict: return "WriteConflict";
-    case ErrorCode::kDocumentValidationFailure: return "DocumentValidationFailure";
-    case ErrorCode::kNotWritablePrimary: return "NotWritablePrimary";
-    case ErrorCode::kBSONObjectTooLarge: return "BSONObjectTooLarge";
-    case ErrorCode::kDuplicateKey: return "DuplicateKey";
-    case ErrorCode::kLocation40414: return "Location40414";
-    case ErrorCode::kLocation40415: return "Location40415";
-    case ErrorCode::kOverflow: return "Overflow";
-    case ErrorCode::kUnknownError: return "UnknownError";
+    case ErrorCode::kOk:
+      return "OK";
+    case ErrorCode::kInternalError:
+      return "InternalError";
+    case ErrorCode::kBadValue:
+      return "BadValue";
+    case ErrorCode::kNoSuchKey:
+      return "NoSuchKey";
+    case ErrorCode::kFailedToParse:
+      return "FailedToParse";
+    case ErrorCode::kTypeMismatch:
+      return "TypeMismatch";
+    case ErrorCode::kInvalidLength:
+      return "InvalidLength";
+    case ErrorCode::kIllegalOperation:
+      return "IllegalOperation";
+    case ErrorCode::kNamespaceNotFound:
+      return "NamespaceNotFound";
+    case ErrorCode::kIndexNotFound:
+      return "IndexNotFound";
+    case ErrorCode::kCursorNotFound:
+      return "CursorNotFound";
+    case ErrorCode::kNamespaceExists:
+      return "NamespaceExists";
+    case ErrorCode::kDollarPrefixedFieldName:
+      return "DollarPrefixedFieldName";
+    case ErrorCode::kInvalidIdField:
+      return "InvalidIdField";
+    case ErrorCode::kCommandNotFound:
+      return "CommandNotFound";
+    case ErrorCode::kImmutableField:
+      return "ImmutableField";
+    case ErrorCode::kInvalidOptions:
+      return "InvalidOptions";
+    case ErrorCode::kInvalidNamespace:
+      return "InvalidNamespace";
+    case ErrorCode::kIndexOptionsConflict:
+      return "IndexOptionsConflict";
+    case ErrorCode::kIndexKeySpecsConflict:
+      return "IndexKeySpecsConflict";
+    case ErrorCode::kNotImplemented:
+      return "NotImplemented";
+    case ErrorCode::kLockBusy:
+      return "LockBusy";
+    case ErrorCode::kWriteConflict:
+      return "WriteConflict";
+    case ErrorCode::kDocumentValidationFailure:
+      return "DocumentValidationFailure";
+    case ErrorCode::kNotWritablePrimary:
+      return "NotWritablePrimary";
+    case ErrorCode::kBSONObjectTooLarge:
+      return "BSONObjectTooLarge";
+    case ErrorCode::kDuplicateKey:
+      return "DuplicateKey";
+    case ErrorCode::kLocation40414:
+      return "Location40414";
+    case ErrorCode::kLocation40415:
+      return "Location40415";
+    case ErrorCode::kOverflow:
+      return "Overflow";
+    case ErrorCode::kUnknownError:
+      return "UnknownError";
   }
   return "UnknownError";
 }

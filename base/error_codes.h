@@ -6,9 +6,8 @@
 #ifndef STRATA_BASE_ERROR_CODES_H_
 #define STRATA_BASE_ERROR_CODES_H_
 
-
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace strata {
 

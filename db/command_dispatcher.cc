@@ -1,7 +1,7 @@
 #include "db/command_dispatcher.h"
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "document/validate.h"
 

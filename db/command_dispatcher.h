@@ -13,9 +13,9 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "db/database_impl.h"
 #include "strata/document.h"
 
@@ -37,14 +37,18 @@ using CommandHandler = absl::Status (*)(CommandContext& context, const bson_t& c
 
 class CommandRegistry {
  public:
-  void Add(absl::string_view name, CommandHandler handler) { handlers_[name] = handler; }
+  void Add(absl::string_view name, CommandHandler handler) { handlers_[name] = Entry{handler}; }
   CommandHandler Find(absl::string_view name) const {
     auto it = handlers_.find(name);
-    return it == handlers_.end() ? nullptr : it->second;
+    return it == handlers_.end() ? nullptr : it->second.handler;
   }
 
  private:
-  absl::flat_hash_map<std::string, CommandHandler> handlers_;
+  // A struct, not the bare pointer: absl::Status's [[nodiscard]] on a template argument warns.
+  struct Entry {
+    CommandHandler handler;
+  };
+  absl::flat_hash_map<std::string, Entry> handlers_;
 };
 
 // Each command family registers its commands (one file per family).

@@ -95,12 +95,14 @@ absl::Status DbStats(CommandContext& context, const bson_t& command, bson_t* rep
     data_size += stats.data_bytes;
     ++collections;
   }
-  bson_append_utf8(reply, "db", 2, context.db_name.c_str(), static_cast<int>(context.db_name.size()));
+  bson_append_utf8(reply, "db", 2, context.db_name.c_str(),
+                   static_cast<int>(context.db_name.size()));
   bson_append_int64(reply, "collections", 11, collections);
   bson_append_int64(reply, "views", 5, 0);
   bson_append_int64(reply, "objects", 7, objects);
-  bson_append_double(reply, "avgObjSize", 10,
-                     objects > 0 ? static_cast<double>(data_size) / static_cast<double>(objects) : 0);
+  bson_append_double(
+      reply, "avgObjSize", 10,
+      objects > 0 ? static_cast<double>(data_size) / static_cast<double>(objects) : 0);
   bson_append_int64(reply, "dataSize", 8, data_size);
   bson_append_int64(reply, "storageSize", 11, data_size);
   bson_append_int64(reply, "indexes", 7, collections);

@@ -1,8 +1,8 @@
 // insert, find, getMore, killCursors, delete, update, count.
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "db/command_args.h"
@@ -21,9 +21,9 @@ absl::StatusOr<std::string> CollectionArgument(const bson_t& command, absl::stri
   bson_iter_init(&it, &command);
   bson_iter_next(&it);
   if (!BSON_ITER_HOLDS_UTF8(&it)) {
-    return MongoError(ErrorCode::kInvalidNamespace,
-                      absl::StrCat("collection name has invalid type ",
-                                   BsonTypeName(bson_iter_type(&it))));
+    return MongoError(
+        ErrorCode::kInvalidNamespace,
+        absl::StrCat("collection name has invalid type ", BsonTypeName(bson_iter_type(&it))));
   }
   return std::string(bson_iter_utf8(&it, nullptr));
 }
@@ -49,8 +49,8 @@ void AppendWriteErrors(const std::vector<WriteError>& errors, bson_t* reply) {
 
 // Moves up to `batch_size` documents (0 = no count limit) of at most kMaxBatchBytes from
 // `execution` into the array `field` of `cursor_doc`. Returns true when no document is left.
-absl::StatusOr<bool> FillBatch(QueryExecution& execution, int64_t batch_size,
-                               const char* field, bson_t* cursor_doc) {
+absl::StatusOr<bool> FillBatch(QueryExecution& execution, int64_t batch_size, const char* field,
+                               bson_t* cursor_doc) {
   bson_t array;
   bson_append_array_begin(cursor_doc, field, -1, &array);
   int64_t count = 0;
@@ -104,7 +104,8 @@ absl::Status Insert(CommandContext& context, const bson_t& command, bson_t* repl
     docs.push_back(EmbeddedView(documents));
   }
   if (docs.empty()) {
-    return MongoError(ErrorCode::kInvalidLength, "Write batch sizes must be between 1 and 100000. Got 0 operations.");
+    return MongoError(ErrorCode::kInvalidLength,
+                      "Write batch sizes must be between 1 and 100000. Got 0 operations.");
   }
   ASSIGN_OR_RETURN(InsertResult result,
                    context.db.Insert(context.Namespace(collection), docs, ordered.value_or(true)));
@@ -115,11 +116,10 @@ absl::Status Insert(CommandContext& context, const bson_t& command, bson_t* repl
 
 absl::Status Find(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "find");
-  RETURN_IF_ERROR(args.CheckKnownFields({"filter", "projection", "sort", "skip", "limit",
-                                         "batchSize", "singleBatch", "hint", "min", "max",
-                                         "returnKey", "showRecordId", "tailable",
-                                         "noCursorTimeout", "awaitData", "allowPartialResults",
-                                         "collation", "allowDiskUse", "readOnce"}));
+  RETURN_IF_ERROR(args.CheckKnownFields(
+      {"filter", "projection", "sort", "skip", "limit", "batchSize", "singleBatch", "hint", "min",
+       "max", "returnKey", "showRecordId", "tailable", "noCursorTimeout", "awaitData",
+       "allowPartialResults", "collation", "allowDiskUse", "readOnce"}));
   ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "find"));
   ASSIGN_OR_RETURN(std::optional<DocumentView> filter, args.Object("filter"));
   ASSIGN_OR_RETURN(std::optional<DocumentView> projection, args.Object("projection"));
@@ -133,9 +133,9 @@ absl::Status Find(CommandContext& context, const bson_t& command, bson_t* reply)
                       "projection and sort are not supported by this build yet");
   }
   if (skip.value_or(0) < 0) {
-    return MongoError(ErrorCode::kBadValue,
-                      absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip,
-                                   "'"));
+    return MongoError(
+        ErrorCode::kBadValue,
+        absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip, "'"));
   }
   if (batch_size.value_or(0) < 0) {
     return MongoError(ErrorCode::kBadValue,
@@ -150,9 +150,9 @@ absl::Status Find(CommandContext& context, const bson_t& command, bson_t* reply)
     single = true;
   }
   const std::string ns = context.Namespace(collection);
-  ASSIGN_OR_RETURN(std::unique_ptr<QueryExecution> execution,
-                   context.db.Query(ns, filter.value_or(DocumentView()), skip.value_or(0),
-                                    limit_value));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<QueryExecution> execution,
+      context.db.Query(ns, filter.value_or(DocumentView()), skip.value_or(0), limit_value));
   int64_t first_batch = batch_size.value_or(kDefaultFirstBatchSize);
   if (single && limit_value > 0 && !batch_size.has_value()) first_batch = limit_value;
   bson_t cursor;
@@ -182,8 +182,8 @@ absl::Status Find(CommandContext& context, const bson_t& command, bson_t* reply)
 
 absl::Status GetMore(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "getMore");
-  RETURN_IF_ERROR(args.CheckKnownFields({"collection", "batchSize", "maxTimeMS", "term",
-                                         "lastKnownCommittedOpTime"}));
+  RETURN_IF_ERROR(args.CheckKnownFields(
+      {"collection", "batchSize", "maxTimeMS", "term", "lastKnownCommittedOpTime"}));
   bson_iter_t it;
   bson_iter_init(&it, &command);
   bson_iter_next(&it);
@@ -262,16 +262,19 @@ absl::Status Delete(CommandContext& context, const bson_t& command, bson_t* repl
     CommandArgs statement_args(statement, "delete.deletes");
     absl::Status status = statement_args.CheckKnownFields({"q", "limit", "collation", "hint"});
     bson_iter_t q;
-    if (status.ok() && !bson_iter_init_find(&q, &statement, "q")) status = statement_args.Missing("q");
-    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&q)) status = statement_args.WrongType("q", q, "object");
+    if (status.ok() && !bson_iter_init_find(&q, &statement, "q"))
+      status = statement_args.Missing("q");
+    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&q))
+      status = statement_args.WrongType("q", q, "object");
     absl::StatusOr<std::optional<int64_t>> limit =
-        status.ok() ? statement_args.Integer("limit") : absl::StatusOr<std::optional<int64_t>>(status);
+        status.ok() ? statement_args.Integer("limit")
+                    : absl::StatusOr<std::optional<int64_t>>(status);
     if (status.ok() && !limit.ok()) status = limit.status();
     if (status.ok() && !limit->has_value()) status = statement_args.Missing("limit");
     if (status.ok() && **limit != 0 && **limit != 1) {
-      status = MongoError(ErrorCode::kFailedToParse,
-                          absl::StrCat("The limit field in delete objects must be 0 or 1. Got ",
-                                       **limit));
+      status = MongoError(
+          ErrorCode::kFailedToParse,
+          absl::StrCat("The limit field in delete objects must be 0 or 1. Got ", **limit));
     }
     if (status.ok()) {
       absl::StatusOr<int64_t> deleted = context.db.Delete(ns, EmbeddedView(q), **limit);
@@ -309,20 +312,26 @@ absl::Status Update(CommandContext& context, const bson_t& command, bson_t* repl
     absl::Status status = statement_args.CheckKnownFields(
         {"q", "u", "upsert", "multi", "arrayFilters", "collation", "hint", "c"});
     bson_iter_t q, u;
-    if (status.ok() && !bson_iter_init_find(&q, &statement, "q")) status = statement_args.Missing("q");
-    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&q)) status = statement_args.WrongType("q", q, "object");
-    if (status.ok() && !bson_iter_init_find(&u, &statement, "u")) status = statement_args.Missing("u");
+    if (status.ok() && !bson_iter_init_find(&q, &statement, "q"))
+      status = statement_args.Missing("q");
+    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&q))
+      status = statement_args.WrongType("q", q, "object");
+    if (status.ok() && !bson_iter_init_find(&u, &statement, "u"))
+      status = statement_args.Missing("u");
     if (status.ok() && BSON_ITER_HOLDS_ARRAY(&u)) {
       status = MongoError(ErrorCode::kNotImplemented,
                           "pipeline-style updates are not supported by this build yet");
     }
-    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&u)) status = statement_args.WrongType("u", u, "object");
+    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&u))
+      status = statement_args.WrongType("u", u, "object");
     bool upsert = false, multi = false;
     if (status.ok()) {
       auto upsert_arg = statement_args.Bool("upsert");
       auto multi_arg = statement_args.Bool("multi");
-      if (!upsert_arg.ok()) status = upsert_arg.status();
-      else if (!multi_arg.ok()) status = multi_arg.status();
+      if (!upsert_arg.ok())
+        status = upsert_arg.status();
+      else if (!multi_arg.ok())
+        status = multi_arg.status();
       else {
         upsert = upsert_arg->value_or(false);
         multi = multi_arg->value_or(false);
@@ -387,15 +396,15 @@ absl::Status Count(CommandContext& context, const bson_t& command, bson_t* reply
   ASSIGN_OR_RETURN(std::optional<int64_t> skip, args.Integer("skip"));
   ASSIGN_OR_RETURN(std::optional<int64_t> limit, args.Integer("limit"));
   if (skip.value_or(0) < 0) {
-    return MongoError(ErrorCode::kBadValue,
-                      absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip,
-                                   "'"));
+    return MongoError(
+        ErrorCode::kBadValue,
+        absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip, "'"));
   }
   // count treats a negative limit as its absolute value, as MongoDB does.
   int64_t limit_value = limit.value_or(0) < 0 ? -*limit : limit.value_or(0);
-  ASSIGN_OR_RETURN(int64_t n, context.db.Count(context.Namespace(collection),
-                                               query.value_or(DocumentView()), skip.value_or(0),
-                                               limit_value));
+  ASSIGN_OR_RETURN(int64_t n,
+                   context.db.Count(context.Namespace(collection), query.value_or(DocumentView()),
+                                    skip.value_or(0), limit_value));
   bson_append_int32(reply, "n", 1, static_cast<int32_t>(n));
   return absl::OkStatus();
 }

@@ -1,8 +1,8 @@
 // create, drop, dropDatabase, renameCollection, listCollections, listDatabases.
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "db/command_args.h"
@@ -17,8 +17,9 @@ absl::StatusOr<std::string> FirstString(const bson_t& command, absl::string_view
   bson_iter_init(&it, &command);
   bson_iter_next(&it);
   if (!BSON_ITER_HOLDS_UTF8(&it)) {
-    return MongoError(ErrorCode::kInvalidNamespace,
-                      absl::StrCat(what, " must be a string, not ", BsonTypeName(bson_iter_type(&it))));
+    return MongoError(
+        ErrorCode::kInvalidNamespace,
+        absl::StrCat(what, " must be a string, not ", BsonTypeName(bson_iter_type(&it))));
   }
   return std::string(bson_iter_utf8(&it, nullptr));
 }

@@ -1,8 +1,8 @@
 #include "db/cursor_manager.h"
 
-#include "absl/strings/string_view.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 
 namespace strata::db {
@@ -22,7 +22,7 @@ int64_t CursorManager::Register(std::unique_ptr<ServerCursor> cursor) {
 }
 
 absl::StatusOr<std::unique_ptr<ServerCursor>> CursorManager::CheckOut(int64_t id,
-                                                                       absl::string_view ns) {
+                                                                      absl::string_view ns) {
   absl::MutexLock lock(&mu_);
   absl::Time now = absl::Now();
   ReapIdleLocked(now);

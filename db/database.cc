@@ -1,7 +1,7 @@
 // The public API (include/strata/*.h) over DatabaseImpl.
-#include "absl/strings/string_view.h"
 #include "strata/database.h"
 
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
@@ -101,8 +101,8 @@ absl::StatusOr<int64_t> Collection::DeleteMany(DocumentView filter) {
   return db_->Delete(ns_, filter, 0);
 }
 
-absl::StatusOr<ReplaceResult> Collection::ReplaceOne(DocumentView filter,
-                                                     DocumentView replacement, bool upsert) {
+absl::StatusOr<ReplaceResult> Collection::ReplaceOne(DocumentView filter, DocumentView replacement,
+                                                     bool upsert) {
   auto result = db_->Replace(ns_, filter, replacement, upsert);
   if (!result.ok()) return result.status();
   return ReplaceResult{result->matched, result->modified, std::move(result->upserted_id)};

@@ -1,7 +1,7 @@
 #include "db/database_impl.h"
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "document/key_string.h"
@@ -92,36 +92,37 @@ absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const engine::CollectionInfo& c
   size_t stopped_at = end;
   // Atomicity/durability: the chunk's accepted documents and their statistics deltas commit
   // as one RocksDB write, fsynced before returning in kDurable mode; rejected ones write nothing.
-  absl::Status status = engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
-    errors.clear();
-    ids.clear();
-    stopped_at = end;
-    for (size_t i = begin; i < end; ++i) {
-      absl::StatusOr<Document>& doc = prepared[i - begin];
-      absl::Status doc_status = doc.status();
-      bson_iter_t id;
-      if (doc_status.ok()) {
-        document::FindId(doc->view(), &id);
-        std::string id_key = document::EncodeKeyString(id);
-        ASSIGN_OR_RETURN(auto existing, records_->GetForUpdate(txn, collection.id, id_key));
-        if (existing.has_value()) {
-          doc_status = DuplicateIdError(collection.ns, id);
-        } else {
-          absl::string_view bytes(reinterpret_cast<const char*>(doc->data()), doc->size());
-          RETURN_IF_ERROR(records_->Put(txn, collection.id, id_key, bytes, std::nullopt));
-          ids.push_back(IdDocument(id));
+  absl::Status status =
+      engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
+        errors.clear();
+        ids.clear();
+        stopped_at = end;
+        for (size_t i = begin; i < end; ++i) {
+          absl::StatusOr<Document>& doc = prepared[i - begin];
+          absl::Status doc_status = doc.status();
+          bson_iter_t id;
+          if (doc_status.ok()) {
+            document::FindId(doc->view(), &id);
+            std::string id_key = document::EncodeKeyString(id);
+            ASSIGN_OR_RETURN(auto existing, records_->GetForUpdate(txn, collection.id, id_key));
+            if (existing.has_value()) {
+              doc_status = DuplicateIdError(collection.ns, id);
+            } else {
+              absl::string_view bytes(reinterpret_cast<const char*>(doc->data()), doc->size());
+              RETURN_IF_ERROR(records_->Put(txn, collection.id, id_key, bytes, std::nullopt));
+              ids.push_back(IdDocument(id));
+            }
+          }
+          if (!doc_status.ok()) {
+            errors.push_back(WriteError{static_cast<int64_t>(i), doc_status});
+            if (ordered) {
+              stopped_at = i;
+              break;
+            }
+          }
         }
-      }
-      if (!doc_status.ok()) {
-        errors.push_back(WriteError{static_cast<int64_t>(i), doc_status});
-        if (ordered) {
-          stopped_at = i;
-          break;
-        }
-      }
-    }
-    return absl::OkStatus();
-  });
+        return absl::OkStatus();
+      });
   RETURN_IF_ERROR(status);
   result->inserted += static_cast<int64_t>(ids.size());
   for (Document& id : ids) result->inserted_ids.push_back(std::move(id));
@@ -159,9 +160,8 @@ absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView 
         break;
       }
       bson_iter_t id;
-      if (!document::FindId(DocumentView(reinterpret_cast<const uint8_t*>(next->data()),
-                                         next->size()),
-                            &id)) {
+      if (!document::FindId(
+              DocumentView(reinterpret_cast<const uint8_t*>(next->data()), next->size()), &id)) {
         return absl::DataLossError(absl::StrCat("stored document without _id in ", ns));
       }
       keys.push_back(document::EncodeKeyString(id));
@@ -233,10 +233,10 @@ absl::StatusOr<ReplaceResult> DatabaseImpl::Replace(absl::string_view ns, Docume
       result.matched = 1;
       if (new_doc.view().BytesEqual(old_doc)) return absl::OkStatus();
       result.modified = 1;
-      return records_->Put(txn, collection->id, *target_key,
-                           absl::string_view(reinterpret_cast<const char*>(new_doc.data()),
-                                            new_doc.size()),
-                           current->size());
+      return records_->Put(
+          txn, collection->id, *target_key,
+          absl::string_view(reinterpret_cast<const char*>(new_doc.data()), new_doc.size()),
+          current->size());
     }
     if (!upsert) return absl::OkStatus();
     // Upsert: the `_id` comes from the replacement, else from the filter's equality, else new.
@@ -252,16 +252,16 @@ absl::StatusOr<ReplaceResult> DatabaseImpl::Replace(absl::string_view ns, Docume
     ASSIGN_OR_RETURN(auto existing, records_->GetForUpdate(txn, collection->id, key));
     if (existing.has_value()) return DuplicateIdError(ns, new_id);
     result.upserted_id = IdDocument(new_id);
-    return records_->Put(txn, collection->id, key,
-                         absl::string_view(reinterpret_cast<const char*>(new_doc->data()),
-                                          new_doc->size()),
-                         std::nullopt);
+    return records_->Put(
+        txn, collection->id, key,
+        absl::string_view(reinterpret_cast<const char*>(new_doc->data()), new_doc->size()),
+        std::nullopt);
   }));
   return result;
 }
 
-absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView filter,
-                                            int64_t skip, int64_t limit) {
+absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView filter, int64_t skip,
+                                            int64_t limit) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
   ASSIGN_OR_RETURN(IdFilter parsed, IdFilter::Parse(filter));
   engine::CollectionHandle collection = catalog_->Find(ns);

@@ -1,8 +1,7 @@
 #include "db/id_filter.h"
 
-
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "document/key_string.h"
 

@@ -1,5 +1,6 @@
-#include "absl/strings/string_view.h"
 #include "db/query_execution.h"
+
+#include "absl/strings/string_view.h"
 
 namespace strata::db {
 

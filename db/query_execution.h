@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "db/id_filter.h"
 #include "engine/catalog.h"
 #include "engine/record_store.h"
@@ -48,8 +48,8 @@ class QueryExecution {
   std::shared_ptr<engine::Snapshot> snapshot_;
   std::unique_ptr<engine::RecordIterator> iterator_;  // collection scans
   std::string point_value_;                           // point reads
-  std::optional<std::string> peeked_;  // read ahead by HasNext
-  std::string returned_;                // the bytes a peeked document is returned from
+  std::optional<std::string> peeked_;                 // read ahead by HasNext
+  std::string returned_;  // the bytes a peeked document is returned from
   bool started_ = false;
   bool exhausted_ = false;
 };

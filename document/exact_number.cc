@@ -23,10 +23,14 @@ class BigUnsigned {
  public:
   static constexpr int kMaxLimbs = 84;
 
-  explicit BigUnsigned(uint64_t value) {
-    limbs_[0] = static_cast<uint32_t>(value);
-    limbs_[1] = static_cast<uint32_t>(value >> 32);
-    size_ = limbs_[1] != 0 ? 2 : (limbs_[0] != 0 ? 1 : 0);
+  explicit BigUnsigned(uint64_t value) : BigUnsigned(value, 0) {}
+  BigUnsigned(uint64_t low, uint64_t high) {
+    limbs_[0] = static_cast<uint32_t>(low);
+    limbs_[1] = static_cast<uint32_t>(low >> 32);
+    limbs_[2] = static_cast<uint32_t>(high);
+    limbs_[3] = static_cast<uint32_t>(high >> 32);
+    size_ = 4;
+    Trim();
   }
 
   bool FitsUint64() const { return size_ <= 2; }
@@ -305,6 +309,143 @@ bool ExactDecimal::Set(const bson_iter_t& it) {
   }
   SetInt64(0);
   return false;
+}
+
+namespace {
+
+void SetBinaryForm(uint64_t magnitude, int32_t exponent_of_lowest_bit, NumberKeyForm* form) {
+  // magnitude × 2^exponent_of_lowest_bit, magnitude != 0.
+  const int width = std::bit_width(magnitude);
+  form->range = NumberKeyForm::Range::kBinary;
+  form->binary_exponent = exponent_of_lowest_bit + width - 1;
+  form->top = magnitude << (64 - width);
+  form->inexact = false;
+}
+
+// The key form of a finite non-zero decimal |v| = C × 10^q (C < 10^34, given by its exact
+// decimal form). The first 64 bits of |v| are floor(|v| × 2^(63 - E)) with E = floor(log2 |v|).
+// Writing that product as M × 10^s with an integer M (M = C·2^k, s = q for k = 63 - E >= 0;
+// M = C·5^-k, s = q + k otherwise) turns the floor into dropping -s decimal digits of M.
+void SetDecimalForm(const ExactDecimal& decimal, NumberKeyForm* form) {
+  unsigned __int128 coefficient = 0;
+  for (int i = 0; i < decimal.num_digits(); ++i) coefficient = coefficient * 10 + decimal.digits()[i];
+  const int32_t q = decimal.exponent() - decimal.num_digits();
+  // An estimate of E, off by at most one near powers of two; corrected below.
+  const long double log2_value =
+      std::log2(static_cast<long double>(coefficient)) + q * 3.32192809488736234787L;
+  int32_t exponent = static_cast<int32_t>(std::floor(log2_value));
+  if (exponent < -1076) {
+    form->range = NumberKeyForm::Range::kTiny;
+    return;
+  }
+  if (exponent > 1025) {
+    form->range = NumberKeyForm::Range::kHuge;
+    return;
+  }
+  unsigned __int128 top = 0;
+  bool tail = false;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const int32_t k = 63 - exponent;
+    BigUnsigned m(static_cast<uint64_t>(coefficient), static_cast<uint64_t>(coefficient >> 64));
+    int32_t s = q;
+    if (k >= 0) {
+      m.ShiftLeft(k);
+    } else {
+      int remaining = -k;
+      while (remaining >= kMaxPowerOfFiveInUint32) {
+        m.MultiplyBy(static_cast<uint32_t>(kPowersOfFive[kMaxPowerOfFiveInUint32]));
+        remaining -= kMaxPowerOfFiveInUint32;
+      }
+      if (remaining > 0) m.MultiplyBy(static_cast<uint32_t>(kPowersOfFive[remaining]));
+      s += k;
+    }
+    uint8_t buffer[ExactDecimal::kMaxDigits];
+    uint8_t* const end = buffer + sizeof(buffer);
+    const uint8_t* first = WriteBigDigitsBackward(&m, end);
+    const int32_t count = static_cast<int32_t>(end - first);
+    const int32_t integer_digits = count + s;  // digits of M × 10^s before the point
+    top = 0;
+    tail = false;
+    for (int32_t i = 0; i < integer_digits && i < 40; ++i) {
+      top = top * 10 + (i < count ? first[i] : 0);
+    }
+    for (int32_t i = integer_digits < 0 ? 0 : integer_digits; i < count && !tail; ++i) {
+      tail = first[i] != 0;
+    }
+    if ((top >> 64) != 0) {
+      // E was underestimated: halve until the top fits 64 bits; shifted-out bits join the tail.
+      while ((top >> 64) != 0) {
+        tail = tail || (top & 1) != 0;
+        top >>= 1;
+        ++exponent;
+      }
+      break;
+    }
+    if ((top >> 63) != 0) break;
+    // E was overestimated: retry with the exponent the shortfall indicates.
+    exponent -= top == 0 ? 1 : 64 - std::bit_width(static_cast<uint64_t>(top));
+  }
+  if (exponent < -1074) {
+    form->range = NumberKeyForm::Range::kTiny;
+  } else if (exponent >= 1024) {
+    form->range = NumberKeyForm::Range::kHuge;
+  } else {
+    form->range = NumberKeyForm::Range::kBinary;
+    form->binary_exponent = exponent;
+    form->top = static_cast<uint64_t>(top);
+    form->inexact = tail;
+  }
+}
+
+}  // namespace
+
+bool GetNumberKeyForm(const bson_iter_t& it, NumberKeyForm* form, ExactDecimal* decimal) {
+  *form = NumberKeyForm();
+  switch (bson_iter_type(&it)) {
+    case BSON_TYPE_INT32:
+    case BSON_TYPE_INT64: {
+      const int64_t value = bson_iter_as_int64(&it);
+      if (value == 0) return true;
+      form->number_class = value < 0 ? NumberClass::kNegative : NumberClass::kPositive;
+      SetBinaryForm(value < 0 ? 0 - static_cast<uint64_t>(value) : value, 0, form);
+      return true;
+    }
+    case BSON_TYPE_DOUBLE: {
+      const double value = bson_iter_double(&it);
+      if (std::isnan(value)) {
+        form->number_class = NumberClass::kNaN;
+        return true;
+      }
+      if (std::isinf(value)) {
+        form->number_class =
+            value < 0 ? NumberClass::kNegativeInfinity : NumberClass::kPositiveInfinity;
+        return true;
+      }
+      if (value == 0) return true;  // either zero
+      const uint64_t bits = std::bit_cast<uint64_t>(value);
+      const int biased_exponent = static_cast<int>((bits >> 52) & 0x7ff);
+      uint64_t mantissa = bits & ((uint64_t{1} << 52) - 1);
+      int exponent = -1074;
+      if (biased_exponent != 0) {
+        mantissa |= uint64_t{1} << 52;
+        exponent = biased_exponent - 1075;
+      }
+      form->number_class = value < 0 ? NumberClass::kNegative : NumberClass::kPositive;
+      SetBinaryForm(mantissa, exponent, form);
+      return true;
+    }
+    case BSON_TYPE_DECIMAL128: {
+      if (!decimal->Set(it)) return false;
+      form->number_class = decimal->number_class();
+      if (form->number_class == NumberClass::kNegative ||
+          form->number_class == NumberClass::kPositive) {
+        SetDecimalForm(*decimal, form);
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 int CompareExact(const ExactDecimal& a, const ExactDecimal& b) {

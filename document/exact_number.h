@@ -74,6 +74,31 @@ class ExactDecimal {
   uint8_t digits_[kMaxDigits];
 };
 
+// The form in which key strings order numbers (document/key_string.cc lays out its bytes).
+// A finite non-zero magnitude |v| in [2^-1074, 2^1024) -- every int32, int64 and double, and
+// decimals in that range -- is in kBinary range:
+//   |v| = (top + tail) × 2^(binary_exponent - 63),   top in [2^63, 2^64), tail in [0, 1)
+// i.e. top holds the first 64 significant bits of |v| (the leading one included) and
+// `inexact` says tail > 0, which only a decimal128 whose binary expansion runs past 64 bits
+// can have; such values are then ordered among themselves by their ExactDecimal form.
+// Magnitudes below 2^-1074 (kTiny) or from 2^1024 up (kHuge) exist only as decimal128 and
+// are ordered by their ExactDecimal form alone.
+struct NumberKeyForm {
+  enum class Range : uint8_t { kTiny, kBinary, kHuge };
+
+  NumberClass number_class = NumberClass::kZero;
+  Range range = Range::kBinary;  // kNegative / kPositive only
+  int32_t binary_exponent = 0;   // kBinary only: floor(log2 |v|), in [-1074, 1023]
+  uint64_t top = 0;              // kBinary only
+  bool inexact = false;          // kBinary only
+};
+
+// Fills `*form` for the numeric value at `it` (returns false for non-numbers). For decimal128
+// also fills `*decimal` (its exact form, needed when the range is kTiny/kHuge or inexact);
+// for the other types `*decimal` is left untouched: they never need it. Doubles and integers
+// take bit operations only; decimals use the stack bignum.
+bool GetNumberKeyForm(const bson_iter_t& it, NumberKeyForm* form, ExactDecimal* decimal);
+
 // Compares two exact numbers: <0, 0 or >0 (NaN == NaN < -Inf < negatives < 0 < positives < +Inf).
 int CompareExact(const ExactDecimal& a, const ExactDecimal& b);
 

@@ -14,14 +14,29 @@
 //
 // Bodies:
 //   MinKey, MaxKey, Undefined, Null   empty.
-//   Number     a class byte: NaN 0x10 < -Inf 0x20 < negative 0x30 < zero 0x40 < positive 0x50
-//              < +Inf 0x60. A finite non-zero number then has its exact decimal form
-//              0.d1…dn × 10^E (exact_number.h: d1, dn non-zero): E + 0x8000 as 2 bytes
-//              big-endian, the digits two per byte as 1 + 10·d(2k-1) + d(2k) (an odd count is
-//              padded with a 0 digit), and a 0x00 terminator. Digit bytes lie in [1, 100], so
-//              a shorter digit string (a smaller magnitude) ends first with 0x00. For negative
-//              numbers the exponent, digit and terminator bytes are complemented. Equal values
-//              of any numeric type have the same exact decimal form, hence the same bytes.
+//   Number     a class byte, ascending: NaN 0x10 < -Inf 0x20 < -huge 0x28 < negative 0x30
+//              < -tiny 0x38 < zero 0x40 < +tiny 0x48 < positive 0x50 < +huge 0x58 < +Inf 0x60.
+//              NaN, ±Inf and zero (any type, any sign, any decimal exponent) have no more.
+//              positive (2^-1074 <= |v| < 2^1024: every int32, int64 and finite double, and
+//              decimals in that range): E = floor(log2 |v|) + 0x8000 as 2 bytes BE; the 63
+//              bits after the leading one, 7 bits per byte from the top, each byte 0x80 | bits,
+//              trailing all-zero groups left out; then 0x00 if those 64 bits are all of |v|,
+//              else (a decimal128 with a longer binary expansion) 0x01 followed by the
+//              decimal magnitude below. Comparing two such numbers: exponent, then bits (a
+//              value whose remaining groups were left out reaches a byte < 0x80 while the
+//              other still has a group byte >= 0x80, i.e. more bits), then exact (0x00) before
+//              inexact (0x01), then inexact ones among themselves by their decimal magnitude.
+//              tiny/huge (decimal128 only): the decimal magnitude.
+//              The decimal magnitude of 0.d1…dn × 10^X (d1, dn non-zero; exact_number.h):
+//              X + 0x8000 as 2 bytes BE, the digits two per byte as 1 + 10·d(2k-1) + d(2k) (an
+//              odd count padded with 0), then 0x00; digit bytes are in [1, 100], so a shorter
+//              digit string (smaller magnitude) ends first.
+//              Negative numbers complement every byte after the class byte. Equal values of
+//              any numeric types have the same exponent, bits and decimal form, hence the
+//              same bytes. Why binary first: doubles and integers, the common keys, then
+//              encode with bit operations only, in 4 to 13 body bytes (int 1 is 1E 50 80 00 00),
+//              whereas the exact decimal expansion of a double can run to 767 digits; a
+//              decimal128 body takes at most 33 bytes.
 //   String     the bytes with each 0x00 written as 0x00 0xFF, then 0x00 0x00. Symbol, Code,
 //              regex pattern and regex flags use the same string form.
 //   Object     per element: its tag, its field name as a string, its body; then 0x00.
@@ -48,6 +63,7 @@ namespace {
 
 using internal::ExactDecimal;
 using internal::NumberClass;
+using internal::NumberKeyForm;
 
 enum Tag : uint8_t {
   kEnd = 0x00,
@@ -72,13 +88,20 @@ enum Tag : uint8_t {
   kMaxKeyStringByte = 0xFF,
 };
 
-// Number class bytes.
+// Number class bytes (ascending value order).
 constexpr uint8_t kNumberNaN = 0x10;
 constexpr uint8_t kNumberNegativeInfinity = 0x20;
-constexpr uint8_t kNumberNegative = 0x30;
+constexpr uint8_t kNumberNegativeHuge = 0x28;  // decimal128 only, <= -2^1024
+constexpr uint8_t kNumberNegative = 0x30;      // -2^1024 < v <= -2^-1074
+constexpr uint8_t kNumberNegativeTiny = 0x38;  // decimal128 only, -2^-1074 < v < 0
 constexpr uint8_t kNumberZero = 0x40;
-constexpr uint8_t kNumberPositive = 0x50;
+constexpr uint8_t kNumberPositiveTiny = 0x48;  // decimal128 only, 0 < v < 2^-1074
+constexpr uint8_t kNumberPositive = 0x50;      // 2^-1074 <= v < 2^1024
+constexpr uint8_t kNumberPositiveHuge = 0x58;  // decimal128 only, >= 2^1024
 constexpr uint8_t kNumberPositiveInfinity = 0x60;
+// After the bits of a binary-range number: exact, or a decimal128 with more bits to come.
+constexpr uint8_t kNumberExact = 0x00;
+constexpr uint8_t kNumberInexact = 0x01;
 constexpr int32_t kExponentBias = 0x8000;
 
 uint8_t TagFor(bson_type_t type) {
@@ -157,13 +180,29 @@ void AppendString(const char* data, size_t length, std::string* out) {
   out->append("\0\0", 2);
 }
 
-void AppendNumber(const bson_iter_t& it, std::string* out) {
-  ExactDecimal number;
-  number.Set(it);
-  // Class byte, 2 exponent bytes, packed digits, terminator.
-  uint8_t buffer[1 + 2 + (ExactDecimal::kMaxDigits + 1) / 2 + 1];
+// Writes the magnitude of a decimal as exponent (2 bytes) + packed digits + 0x00.
+size_t WriteDecimalMagnitude(const ExactDecimal& decimal, uint8_t* out) {
   size_t size = 0;
-  switch (number.number_class()) {
+  const uint32_t exponent = static_cast<uint32_t>(decimal.exponent() + kExponentBias);
+  out[size++] = static_cast<uint8_t>(exponent >> 8);
+  out[size++] = static_cast<uint8_t>(exponent);
+  const uint8_t* digits = decimal.digits();
+  const int count = decimal.num_digits();
+  int i = 0;
+  for (; i + 1 < count; i += 2) out[size++] = static_cast<uint8_t>(1 + digits[i] * 10 + digits[i + 1]);
+  if (i < count) out[size++] = static_cast<uint8_t>(1 + digits[i] * 10);
+  out[size++] = 0x00;
+  return size;
+}
+
+void AppendNumber(const bson_iter_t& it, std::string* out) {
+  NumberKeyForm form;
+  ExactDecimal decimal;  // filled for decimal128 only
+  GetNumberKeyForm(it, &form, &decimal);
+  // Class byte, then at most 2 + 9 + 1 + (2 + 17 + 1) bytes.
+  uint8_t buffer[40];
+  size_t size = 0;
+  switch (form.number_class) {
     case NumberClass::kNaN:
       buffer[size++] = kNumberNaN;
       break;
@@ -178,19 +217,37 @@ void AppendNumber(const bson_iter_t& it, std::string* out) {
       break;
     case NumberClass::kNegative:
     case NumberClass::kPositive: {
-      const bool negative = number.number_class() == NumberClass::kNegative;
-      buffer[size++] = negative ? kNumberNegative : kNumberPositive;
-      const uint32_t exponent = static_cast<uint32_t>(number.exponent() + kExponentBias);
-      buffer[size++] = static_cast<uint8_t>(exponent >> 8);
-      buffer[size++] = static_cast<uint8_t>(exponent);
-      const uint8_t* digits = number.digits();
-      const int count = number.num_digits();
-      int i = 0;
-      for (; i + 1 < count; i += 2) {
-        buffer[size++] = static_cast<uint8_t>(1 + digits[i] * 10 + digits[i + 1]);
+      const bool negative = form.number_class == NumberClass::kNegative;
+      switch (form.range) {
+        case NumberKeyForm::Range::kTiny:
+          buffer[size++] = negative ? kNumberNegativeTiny : kNumberPositiveTiny;
+          size += WriteDecimalMagnitude(decimal, buffer + size);
+          break;
+        case NumberKeyForm::Range::kHuge:
+          buffer[size++] = negative ? kNumberNegativeHuge : kNumberPositiveHuge;
+          size += WriteDecimalMagnitude(decimal, buffer + size);
+          break;
+        case NumberKeyForm::Range::kBinary: {
+          buffer[size++] = negative ? kNumberNegative : kNumberPositive;
+          const uint32_t exponent = static_cast<uint32_t>(form.binary_exponent + kExponentBias);
+          buffer[size++] = static_cast<uint8_t>(exponent >> 8);
+          buffer[size++] = static_cast<uint8_t>(exponent);
+          // The 63 bits after the leading one, 7 per byte with the high bit set; trailing zero
+          // groups are left out (every continuation byte below is < 0x80).
+          uint64_t fraction = form.top << 1;
+          while (fraction != 0) {
+            buffer[size++] = static_cast<uint8_t>(0x80 | (fraction >> 57));
+            fraction <<= 7;
+          }
+          if (form.inexact) {
+            buffer[size++] = kNumberInexact;
+            size += WriteDecimalMagnitude(decimal, buffer + size);
+          } else {
+            buffer[size++] = kNumberExact;
+          }
+          break;
+        }
       }
-      if (i < count) buffer[size++] = static_cast<uint8_t>(1 + digits[i] * 10);
-      buffer[size++] = 0x00;
       if (negative) {
         for (size_t j = 1; j < size; ++j) buffer[j] = static_cast<uint8_t>(~buffer[j]);
       }

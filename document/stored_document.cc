@@ -1,8 +1,7 @@
 #include "document/stored_document.h"
 
-
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "document/validate.h"

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 
 namespace strata::document {
@@ -38,14 +38,14 @@ class Walker {
   absl::Status Run() {
     if (size_ > options_.max_size) {
       return MongoError(ErrorCode::kBSONObjectTooLarge,
-                        absl::StrFormat("document is too large: %d bytes, the maximum is %d",
-                                        size_, options_.max_size));
+                        absl::StrFormat("document is too large: %d bytes, the maximum is %d", size_,
+                                        options_.max_size));
     }
     if (size_ < 5) return Invalid("a BSON document needs at least 5 bytes");
     size_t length = static_cast<size_t>(static_cast<uint32_t>(ReadInt32(data_)));
     if (length != size_) {
-      return Invalid(absl::StrFormat("length prefix says %d bytes but %d were given",
-                                     length, size_));
+      return Invalid(
+          absl::StrFormat("length prefix says %d bytes but %d were given", length, size_));
     }
     if (data_[size_ - 1] != 0) return Invalid("the document does not end with a NUL byte");
     frames_.push_back(Frame{size_ - 1, false, {}, {}, {}});
@@ -93,7 +93,6 @@ class Walker {
     }
     return !frame.name_set.insert(name).second;
   }
-
 
   // Checks the value of an element of `type` starting at *pos and advances past it (or, for
   // embedded documents, pushes a frame so the loop walks them).
@@ -275,7 +274,7 @@ bool IsValidUtf8(const char* text, size_t length) {
       cp = (cp << 6) | (cc & 0x3F);
     }
     if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000)) return false;  // overlong
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;                             // surrogate
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;                                // surrogate
     if (cp > 0x10FFFF) return false;
     i += extra + 1;
   }

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "absl/strings/string_view.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "engine/rocks_status.h"
@@ -83,8 +83,10 @@ absl::Status ValidateNamespace(absl::string_view ns) {
     return invalid("database names cannot contain / \\ . \" $, spaces or NUL");
   }
   if (coll.empty()) return invalid("empty collection name");
-  if (coll.find('\0') != absl::string_view::npos) return invalid("collection names cannot contain NUL");
-  if (coll.find('$') != absl::string_view::npos) return invalid("collection names cannot contain '$'");
+  if (coll.find('\0') != absl::string_view::npos)
+    return invalid("collection names cannot contain NUL");
+  if (coll.find('$') != absl::string_view::npos)
+    return invalid("collection names cannot contain '$'");
   if (coll.substr(0, 7) == "system.") return invalid("the system.* namespace is reserved");
   if (ns.size() > 255) return invalid("namespace is longer than 255 bytes");
   return absl::OkStatus();
@@ -106,7 +108,8 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Load(StorageEngine* engine) {
   std::unique_ptr<rocksdb::Iterator> it(
       engine->db()->NewIterator(rocksdb::ReadOptions(), engine->catalog()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    ASSIGN_OR_RETURN(auto info, DecodeDescriptor(absl::string_view(it->value().data(), it->value().size())));
+    ASSIGN_OR_RETURN(auto info,
+                     DecodeDescriptor(absl::string_view(it->value().data(), it->value().size())));
     if (info->id >= catalog->next_id_) {
       return absl::DataLossError(absl::StrCat("collection ", info->ns, " has id ", info->id,
                                               " beyond the id counter ", catalog->next_id_));
@@ -125,18 +128,18 @@ CollectionHandle Catalog::Find(absl::string_view ns) const {
 
 absl::Status Catalog::PutDescriptor(const CollectionInfo& info, rocksdb::WriteBatch* batch) const {
   Document descriptor = EncodeDescriptor(info);
-  return FromRocks(
-      batch->Put(engine_->catalog(), CollectionDescriptorKey(info.ns),
-                 rocksdb::Slice(reinterpret_cast<const char*>(descriptor.data()),
-                                descriptor.size())),
-      "building a catalog write");
+  return FromRocks(batch->Put(engine_->catalog(), CollectionDescriptorKey(info.ns),
+                              rocksdb::Slice(reinterpret_cast<const char*>(descriptor.data()),
+                                             descriptor.size())),
+                   "building a catalog write");
 }
 
 absl::StatusOr<CollectionHandle> Catalog::Create(absl::string_view ns, DocumentView options) {
   RETURN_IF_ERROR(ValidateNamespace(ns));
   absl::MutexLock lock(&mu_);
   if (collections_.contains(ns)) {
-    return MongoError(ErrorCode::kNamespaceExists, absl::StrCat("Collection ", ns, " already exists."));
+    return MongoError(ErrorCode::kNamespaceExists,
+                      absl::StrCat("Collection ", ns, " already exists."));
   }
   auto info = std::make_shared<CollectionInfo>();
   info->ns = std::string(ns);
@@ -197,8 +200,7 @@ absl::Status Catalog::Rename(absl::string_view from, absl::string_view to, bool 
                       absl::StrCat("Source collection ", from, " does not exist"));
   }
   if (from == to) {
-    return MongoError(ErrorCode::kIllegalOperation,
-                      "Can't rename a collection to itself");
+    return MongoError(ErrorCode::kIllegalOperation, "Can't rename a collection to itself");
   }
   auto target = collections_.find(to);
   rocksdb::WriteBatch batch;

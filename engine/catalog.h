@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/key_layout.h"
 #include "engine/storage_engine.h"
@@ -28,10 +28,10 @@ namespace strata::engine {
 
 // An immutable snapshot of one collection's descriptor.
 struct CollectionInfo {
-  std::string ns;     // "db.collection"
+  std::string ns;  // "db.collection"
   CollectionId id = 0;
-  std::string uuid;   // 16 random bytes, fixed at creation
-  Document options;   // the options given to `create` ({} for implicit creation)
+  std::string uuid;  // 16 random bytes, fixed at creation
+  Document options;  // the options given to `create` ({} for implicit creation)
 
   absl::string_view db_name() const { return absl::string_view(ns).substr(0, ns.find('.')); }
   absl::string_view collection_name() const {

@@ -53,7 +53,8 @@ std::string EncodeStatsDelta(int64_t count, int64_t bytes) {
 
 absl::StatusOr<CollectionStats> ReadCollectionStats(const StorageEngine& engine, CollectionId id,
                                                     const Snapshot* snapshot) {
-  rocksdb::ReadOptions read = snapshot != nullptr ? snapshot->ReadOptions() : rocksdb::ReadOptions();
+  rocksdb::ReadOptions read =
+      snapshot != nullptr ? snapshot->ReadOptions() : rocksdb::ReadOptions();
   std::string value;
   rocksdb::Status s = engine.db()->Get(read, engine.catalog(), StatsKey(id), &value);
   if (s.IsNotFound()) return CollectionStats{};

@@ -1,7 +1,7 @@
 #include "engine/key_layout.h"
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace strata::engine {
 namespace {
@@ -35,7 +35,9 @@ std::string RecordKey(CollectionId id, absl::string_view id_key_string) {
   return key;
 }
 
-std::string CollectionDescriptorKey(absl::string_view ns) { return absl::StrCat(kDescriptorTag, ns); }
+std::string CollectionDescriptorKey(absl::string_view ns) {
+  return absl::StrCat(kDescriptorTag, ns);
+}
 std::string CollectionDescriptorPrefix() { return std::string(kDescriptorTag); }
 std::string NextCollectionIdKey() { return absl::StrCat(kMetaTag, "next_collection_id"); }
 

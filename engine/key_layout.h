@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace strata::engine {
@@ -35,9 +36,7 @@ uint32_t ReadBigEndian32(absl::string_view bytes);
 std::string CollectionPrefix(CollectionId id);  // 4 bytes; all records of the collection
 std::string RecordKey(CollectionId id, absl::string_view id_key_string);
 // The key-string part of a record key.
-inline absl::string_view RecordIdPart(absl::string_view record_key) {
-  return record_key.substr(4);
-}
+inline absl::string_view RecordIdPart(absl::string_view record_key) { return record_key.substr(4); }
 
 // catalog column family.
 std::string CollectionDescriptorKey(absl::string_view ns);

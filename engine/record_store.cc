@@ -1,6 +1,6 @@
-#include "absl/strings/string_view.h"
 #include "engine/record_store.h"
 
+#include "absl/strings/string_view.h"
 #include "engine/collection_stats.h"
 #include "engine/rocks_status.h"
 
@@ -27,8 +27,8 @@ absl::Status RecordStore::Put(WriteTransaction& txn, CollectionId id, absl::stri
   absl::Status s = txn.Put(engine_->documents(), RecordKey(id, id_key), bson);
   if (!s.ok()) return s;
   int64_t count_delta = old_size.has_value() ? 0 : 1;
-  int64_t bytes_delta = static_cast<int64_t>(bson.size()) -
-                        static_cast<int64_t>(old_size.value_or(0));
+  int64_t bytes_delta =
+      static_cast<int64_t>(bson.size()) - static_cast<int64_t>(old_size.value_or(0));
   return txn.Merge(engine_->catalog(), StatsKey(id), EncodeStatsDelta(count_delta, bytes_delta));
 }
 
@@ -42,7 +42,9 @@ absl::Status RecordStore::Remove(WriteTransaction& txn, CollectionId id, absl::s
 
 RecordIterator::RecordIterator(const StorageEngine& engine, std::shared_ptr<Snapshot> snapshot,
                                CollectionId id)
-    : snapshot_(std::move(snapshot)), lower_(CollectionPrefix(id)), upper_(CollectionPrefix(id + 1)) {
+    : snapshot_(std::move(snapshot)),
+      lower_(CollectionPrefix(id)),
+      upper_(CollectionPrefix(id + 1)) {
   rocksdb::ReadOptions read = snapshot_->ReadOptions();
   upper_slice_ = rocksdb::Slice(upper_);
   read.iterate_upper_bound = &upper_slice_;

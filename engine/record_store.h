@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/key_layout.h"
 #include "engine/storage_engine.h"
 #include "engine/write_transaction.h"
@@ -60,8 +60,12 @@ class RecordIterator {
   bool Valid() const { return it_->Valid(); }
   void Next() { it_->Next(); }
   // The `_id` key string and the BSON of the current record.
-  absl::string_view id_key() const { return RecordIdPart(absl::string_view(it_->key().data(), it_->key().size())); }
-  absl::string_view value() const { return absl::string_view(it_->value().data(), it_->value().size()); }
+  absl::string_view id_key() const {
+    return RecordIdPart(absl::string_view(it_->key().data(), it_->key().size()));
+  }
+  absl::string_view value() const {
+    return absl::string_view(it_->value().data(), it_->value().size());
+  }
   absl::Status status() const;
 
  private:

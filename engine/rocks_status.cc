@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 
 namespace strata::engine {

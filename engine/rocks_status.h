@@ -4,9 +4,8 @@
 
 #include <rocksdb/status.h>
 
-
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace strata::engine {
 

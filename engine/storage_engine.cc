@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "engine/collection_stats.h"
 #include "engine/key_layout.h"
 #include "engine/rocks_status.h"
@@ -89,16 +89,16 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   txn_options.default_lock_timeout = options.lock_timeout_ms;
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::Status s = rocksdb::TransactionDB::Open(db_options, txn_options, path, families,
-                                                   &handles, &engine->db_);
+  rocksdb::Status s =
+      rocksdb::TransactionDB::Open(db_options, txn_options, path, families, &handles, &engine->db_);
   if (!s.ok()) {
     if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
       return absl::FailedPreconditionError(absl::StrCat(
           "data directory ", path, " is locked by another process (", s.ToString(), ")"));
     }
     if (exists && s.IsInvalidArgument() && absl::StrContains(s.ToString(), "olumn famil")) {
-      return absl::DataLossError(absl::StrCat("data directory ", path,
-                                              " is missing a column family: ", s.ToString()));
+      return absl::DataLossError(
+          absl::StrCat("data directory ", path, " is missing a column family: ", s.ToString()));
     }
     return FromRocks(s, absl::StrCat("opening ", path));
   }

@@ -1,9 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "engine/write_transaction.h"
 
 #include <chrono>
 #include <thread>
 
+#include "absl/strings/string_view.h"
 #include "base/status_macros.h"
 #include "engine/rocks_status.h"
 

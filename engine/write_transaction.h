@@ -15,9 +15,9 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/storage_engine.h"
 
 namespace strata::engine {
@@ -40,7 +40,9 @@ class WriteTransaction {
                      absl::string_view value);
 
   // Number of keys written so far.
-  uint64_t num_writes() const { return txn_->GetNumPuts() + txn_->GetNumDeletes() + txn_->GetNumMerges(); }
+  uint64_t num_writes() const {
+    return txn_->GetNumPuts() + txn_->GetNumDeletes() + txn_->GetNumMerges();
+  }
 
   // Commits atomically (fsync first in kDurable mode). The transaction is finished after.
   absl::Status Commit();

@@ -13,20 +13,20 @@
 namespace strata::tools {
 
 struct CliOptions {
-  std::string data_dir = "./strata-data";  // --db DIR
-  std::string database = "test";           // --database NAME (shortcuts)
-  Durability durability = Durability::kDurable;  // --relaxed
+  std::string data_dir = "./strata-data";               // --db DIR
+  std::string database = "test";                        // --database NAME (shortcuts)
+  Durability durability = Durability::kDurable;         // --relaxed
   std::optional<std::string> filter, projection, sort;  // find
-  int64_t skip = 0, limit = 0;                           // find
-  bool pretty = false;                                   // find --pretty
-  std::vector<std::string> positional;                   // subcommand and its arguments
+  int64_t skip = 0, limit = 0;                          // find
+  bool pretty = false;                                  // find --pretty
+  std::vector<std::string> positional;                  // subcommand and its arguments
 };
 
-int RunCommands(const CliOptions& options);   // strata run [FILE]
-int InsertShortcut(const CliOptions& options);  // strata insert COLL [FILE]
-int FindShortcut(const CliOptions& options);    // strata find COLL …
+int RunCommands(const CliOptions& options);              // strata run [FILE]
+int InsertShortcut(const CliOptions& options);           // strata insert COLL [FILE]
+int FindShortcut(const CliOptions& options);             // strata find COLL …
 int ListCollectionsShortcut(const CliOptions& options);  // strata collections
-int Demo(const CliOptions& options);           // strata demo
+int Demo(const CliOptions& options);                     // strata demo
 void PrintHelp();
 
 }  // namespace strata::tools

@@ -3,9 +3,9 @@
 #include <memory>
 #include <sstream>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "strata/database.h"
 #include "tools/cli.h"
@@ -157,9 +157,9 @@ int FindShortcut(const CliOptions& options) {
     const char* name;
     const std::optional<std::string>& text;
   };
-  for (const JsonOption& option : {JsonOption{"filter", options.filter},
-                                   JsonOption{"projection", options.projection},
-                                   JsonOption{"sort", options.sort}}) {
+  for (const JsonOption& option :
+       {JsonOption{"filter", options.filter}, JsonOption{"projection", options.projection},
+        JsonOption{"sort", options.sort}}) {
     if (!option.text.has_value()) continue;
     auto doc = Document::FromJson(*option.text);
     if (!doc.ok()) {

@@ -14,16 +14,20 @@ namespace {
 
 constexpr int kSamplePeople = 5000;
 
-void Show(Database& db, std::string_view json) {
-  auto command = Document::FromJson(json);
-  std::cout << "\n> " << json << "\n";
-  if (!command.ok()) {
-    std::cout << "  (bad command: " << command.status().message() << ")\n";
-    return;
-  }
-  std::string reply = db.RunCommand("demo", command->view()).ToJson();
+void Show(Database& db, const Document& command) {
+  std::cout << "\n> " << command.ToJson() << "\n";
+  std::string reply = db.RunCommand("demo", command.view()).ToJson();
   if (reply.size() > 1500) reply = reply.substr(0, 1500) + " …";
   std::cout << IndentJson(reply) << "\n";
+}
+
+void Show(Database& db, std::string_view json) {
+  auto command = Document::FromJson(json);
+  if (!command.ok()) {
+    std::cout << "\n> " << json << "\n  (bad command: " << command.status().message() << ")\n";
+    return;
+  }
+  Show(db, *command);
 }
 
 }  // namespace
@@ -51,18 +55,30 @@ int Demo(const CliOptions& options) {
     std::cerr << "strata: loading the sample data failed: " << inserted.status().message() << "\n";
     return 1;
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "loaded " << inserted->size() << " sample people into demo.people in " << seconds
             << " s (durable writes)\n";
 
   Show(db, R"({"count": "people"})");
   Show(db, R"({"find": "people", "filter": {}, "limit": 2})");
-  std::string first_id = people[1234].ToJson();
-  Show(db, std::string(R"({"find": "people", "filter": {"_id": )") +
-               first_id.substr(first_id.find("{\"$oid\""), 36) + "}}");
-  Show(db, R"({"insert": "people", "documents": [{"_id": 1, "name": "Duplicate"}, {"_id": 1, "name": "Duplicate"}]})");
-  Show(db, R"({"update": "people", "updates": [{"q": {"_id": 1}, "u": {"name": "Replaced", "age": 99}}]})");
+  {
+    // Point read by an ObjectId _id taken from the loaded data.
+    Document by_id;
+    bson_append_utf8(by_id.mutable_bson(), "find", 4, "people", 6);
+    bson_t filter;
+    bson_append_document_begin(by_id.mutable_bson(), "filter", 6, &filter);
+    bson_iter_t id;
+    bson_iter_init_find(&id, people[1234].bson(), "_id");
+    bson_append_iter(&filter, "_id", 3, &id);
+    bson_append_document_end(by_id.mutable_bson(), &filter);
+    Show(db, by_id);
+  }
+  Show(
+      db,
+      R"({"insert": "people", "documents": [{"_id": 1, "name": "Duplicate"}, {"_id": 1, "name": "Duplicate"}]})");
+  Show(
+      db,
+      R"({"update": "people", "updates": [{"q": {"_id": 1}, "u": {"name": "Replaced", "age": 99}}]})");
   Show(db, R"({"find": "people", "filter": {"_id": 1}})");
   Show(db, R"({"delete": "people", "deletes": [{"q": {"_id": 1}, "limit": 1}]})");
   Show(db, R"({"collStats": "people"})");

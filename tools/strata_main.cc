@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--help" || arg == "-h") {
       strata::tools::PrintHelp();
       return 0;
-    } else if (arg.size() > 1 && arg[0] == '-' ) {
+    } else if (arg.size() > 1 && arg[0] == '-') {
       return Usage(std::string("unknown option '") + std::string(arg) + "'");
     } else {
       options.positional.emplace_back(arg);

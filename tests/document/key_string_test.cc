@@ -90,21 +90,28 @@ TEST(KeyStringTest, GoldenBytesOfThePersistentFormat) {
   EXPECT_EQ(EncodeHex(R"({"$numberDecimal": "-Infinity"})"), "1E 20");
   EXPECT_EQ(EncodeHex(R"({"$numberDouble": "-0.0"})"), "1E 40");
   EXPECT_EQ(EncodeHex(R"({"$numberDouble": "Infinity"})"), "1E 60");
-  // 1 = 0.1 × 10^1: exponent 0x8001, digits "1" packed as 1 + 10·1 + 0 = 0x0B, terminator.
-  EXPECT_EQ(EncodeHex("1"), "1E 50 80 01 0B 00");
-  EXPECT_EQ(EncodeHex(R"({"$numberLong": "1"})"), "1E 50 80 01 0B 00");
-  EXPECT_EQ(EncodeHex(R"({"$numberDecimal": "1.000"})"), "1E 50 80 01 0B 00");
-  // 12345 = 0.12345 × 10^5: digit pairs 12 34 50 → 0x0D 0x23 0x33.
-  EXPECT_EQ(EncodeHex("12345"), "1E 50 80 05 0D 23 33 00");
-  // 0.001 = 0.1 × 10^-2.
-  EXPECT_EQ(EncodeHex(R"({"$numberDecimal": "0.001"})"), "1E 50 7F FE 0B 00");
-  // Negative numbers complement exponent, digits and terminator: -1.5 = -0.15 × 10^1.
-  EXPECT_EQ(EncodeHex(R"({"$numberDouble": "-1.5"})"), "1E 30 7F FE EF FF");
+  // 1 = 1.0 × 2^0: exponent 0x8000, no fraction bits, exact (0x00). Every numeric type of
+  // the same value encodes the same.
+  EXPECT_EQ(EncodeHex("1"), "1E 50 80 00 00");
+  EXPECT_EQ(EncodeHex(R"({"$numberLong": "1"})"), "1E 50 80 00 00");
+  EXPECT_EQ(EncodeHex(R"({"$numberDouble": "1.0"})"), "1E 50 80 00 00");
+  EXPECT_EQ(EncodeHex(R"({"$numberDecimal": "1.000"})"), "1E 50 80 00 00");
+  // 12345 = 0b1.1000000111001 × 2^13: fraction bits in 7-bit groups 1000000 111001(0).
+  EXPECT_EQ(EncodeHex("12345"), "1E 50 80 0D C0 F2 00");
+  // Decimal 0.001 has an endless binary expansion: 2^-10 (0x7FF6), its first 63 fraction
+  // bits, 0x01 (inexact), then its decimal magnitude 0.1 × 10^-2 (7F FE), digit "1" (0x0B).
+  EXPECT_EQ(EncodeHex(R"({"$numberDecimal": "0.001"})"),
+            "1E 50 7F F6 83 89 9B D2 F8 EA BF BE BB 01 7F FE 0B 00");
+  // Negative numbers complement everything after the class byte: -1.5 = -1.1b × 2^0.
+  EXPECT_EQ(EncodeHex(R"({"$numberDouble": "-1.5"})"), "1E 30 7F FF 3F FF");
+  // Decimals beyond the double range: decimal magnitude only.
+  EXPECT_EQ(EncodeHex(R"({"$numberDecimal": "1E-400"})"), "1E 48 7E 71 0B 00");
+  EXPECT_EQ(EncodeHex(R"({"$numberDecimal": "-1E+400"})"), "1E 28 7E 6E F4 FF");
   EXPECT_EQ(EncodeHex(R"("ab")"), "28 61 62 00 00");
   EXPECT_EQ(EncodeHex(R"({"$symbol": "ab"})"), "28 61 62 00 00");
   EXPECT_EQ(EncodeHex(R"("a\u0000")"), "28 61 00 FF 00 00");
   EXPECT_EQ(EncodeHex(R"({"a": true})"), "32 5A 61 00 00 01 00");
-  EXPECT_EQ(EncodeHex(R"([null, 1])"), "3C 14 1E 50 80 01 0B 00 00");
+  EXPECT_EQ(EncodeHex(R"([null, 1])"), "3C 14 1E 50 80 00 00 00");
   EXPECT_EQ(EncodeHex(R"({"$binary": {"base64": "/w==", "subType": "80"}})"),
             "46 00 00 00 01 80 FF");
   EXPECT_EQ(EncodeHex(R"({"$oid": "0102030405060708090a0b0c"})"),

@@ -30,9 +30,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-std::string TempDir::Sub(std::string_view name) const {
-  return path_ + "/" + std::string(name);
-}
+std::string TempDir::Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
 
 Document Json(std::string_view json) {
   auto doc = Document::FromJson(json);

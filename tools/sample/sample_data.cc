@@ -6,15 +6,15 @@
 namespace strata::tools {
 namespace {
 
-constexpr const char* kFirstNames[] = {"Ada", "Alan", "Barbara", "Claude", "Donald", "Edsger",
-                                       "Frances", "Grace", "Hedy", "Ivan", "John", "Katherine",
-                                       "Leslie", "Margaret", "Niklaus", "Radia", "Shafi", "Tim"};
-constexpr const char* kLastNames[] = {"Lovelace", "Turing", "Liskov", "Shannon", "Knuth",
-                                      "Dijkstra", "Allen", "Hopper", "Lamarr", "Sutherland",
-                                      "Backus", "Johnson", "Lamport", "Hamilton", "Wirth",
-                                      "Perlman", "Goldwasser", "Berners-Lee"};
-constexpr const char* kCities[] = {"Oslo", "Paris", "Lagos", "Lima", "Tokyo", "Austin",
-                                   "Nairobi", "Pune", "Berlin", "Quito"};
+constexpr const char* kFirstNames[] = {
+    "Ada",  "Alan", "Barbara",   "Claude", "Donald",   "Edsger",  "Frances", "Grace", "Hedy",
+    "Ivan", "John", "Katherine", "Leslie", "Margaret", "Niklaus", "Radia",   "Shafi", "Tim"};
+constexpr const char* kLastNames[] = {
+    "Lovelace", "Turing",   "Liskov", "Shannon",    "Knuth",      "Dijkstra",
+    "Allen",    "Hopper",   "Lamarr", "Sutherland", "Backus",     "Johnson",
+    "Lamport",  "Hamilton", "Wirth",  "Perlman",    "Goldwasser", "Berners-Lee"};
+constexpr const char* kCities[] = {"Oslo",   "Paris",   "Lagos", "Lima",   "Tokyo",
+                                   "Austin", "Nairobi", "Pune",  "Berlin", "Quito"};
 constexpr const char* kTags[] = {"admin", "beta", "mobile", "premium", "trial", "verified"};
 
 template <typename T, size_t N>
@@ -56,8 +56,8 @@ std::vector<Document> GenerateSamplePeople(int count, uint64_t seed) {
       bson_append_utf8(&tags, key.c_str(), -1, Pick(rng, kTags), -1);
     }
     bson_append_array_end(b, &tags);
-    bson_append_date_time(b, "joined", 6,
-                          kEpoch2015Ms + static_cast<int64_t>(rng() % (10ull * 365 * 86400)) * 1000);
+    bson_append_date_time(
+        b, "joined", 6, kEpoch2015Ms + static_cast<int64_t>(rng() % (10ull * 365 * 86400)) * 1000);
     bson_t scores;
     bson_append_document_begin(b, "scores", 6, &scores);
     bson_append_double(&scores, "math", 4, static_cast<double>(rng() % 1000) / 10.0);
