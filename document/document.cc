@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "document/extended_json.h"
 
 namespace strata {
 namespace {
@@ -19,15 +20,10 @@ DocumentView::DocumentView(const bson_t* doc) : data_(bson_get_data(doc)), size_
 bool DocumentView::AsBson(bson_t* out) const { return bson_init_static(out, data_, size_); }
 
 std::string DocumentView::ToJson(JsonMode mode) const {
-  bson_t doc;
-  if (!AsBson(&doc)) return "<invalid BSON>";
-  size_t length = 0;
-  char* json = mode == JsonMode::kRelaxed ? bson_as_relaxed_extended_json(&doc, &length)
-                                          : bson_as_canonical_extended_json(&doc, &length);
-  if (json == nullptr) return "<invalid BSON>";
-  std::string result(json, length);
-  bson_free(json);
-  return result;
+  std::string json;
+  json.reserve(size_ * 2);
+  if (!document::AppendExtendedJson(*this, mode, &json)) return "<invalid BSON>";
+  return json;
 }
 
 bool DocumentView::BytesEqual(DocumentView other) const {
