@@ -92,7 +92,8 @@ int CompareSameRank(const bson_iter_t& a, const bson_iter_t& b) {
       const char* b_options = nullptr;
       const char* a_pattern = bson_iter_regex(&a, &a_options);
       const char* b_pattern = bson_iter_regex(&b, &b_options);
-      if (int c = CompareBytes(a_pattern, std::strlen(a_pattern), b_pattern, std::strlen(b_pattern));
+      if (int c =
+              CompareBytes(a_pattern, std::strlen(a_pattern), b_pattern, std::strlen(b_pattern));
           c != 0) {
         return c;
       }

@@ -6,6 +6,8 @@
 //               m·5^-e × 10^e (exact, since 2^e = 5^-e × 10^e). Values that fit 64 bits take
 //               a fast path; the rest use a fixed-size bignum on the stack;
 //   decimal128  its coefficient's digits times 10^exponent, read from the BID bits.
+// Key forms (NumberKeyForm): integers and doubles by bit operations; a decimal by computing
+// its first 64 bits exactly with the same bignum (see SetDecimalForm).
 #include "document/exact_number.h"
 
 #include <bit>
@@ -159,8 +161,7 @@ int Sign(int64_t value) { return (value > 0) - (value < 0); }
 
 }  // namespace
 
-void ExactDecimal::Finish(bool negative, const uint8_t* first, const uint8_t* last,
-                          int32_t scale) {
+void ExactDecimal::Finish(bool negative, const uint8_t* first, const uint8_t* last, int32_t scale) {
   // |value| = digits × 10^scale = 0.digits × 10^(count + scale).
   exponent_ = static_cast<int32_t>(last - first) + scale;
   while (last > first && last[-1] == 0) --last;
@@ -313,8 +314,14 @@ bool ExactDecimal::Set(const bson_iter_t& it) {
 
 namespace {
 
-void SetBinaryForm(uint64_t magnitude, int32_t exponent_of_lowest_bit, NumberKeyForm* form) {
-  // magnitude × 2^exponent_of_lowest_bit, magnitude != 0.
+// The key form of ±magnitude × 2^exponent_of_lowest_bit.
+void SetBinaryForm(bool negative, uint64_t magnitude, int32_t exponent_of_lowest_bit,
+                   NumberKeyForm* form) {
+  if (magnitude == 0) {
+    form->number_class = NumberClass::kZero;
+    return;
+  }
+  form->number_class = negative ? NumberClass::kNegative : NumberClass::kPositive;
   const int width = std::bit_width(magnitude);
   form->range = NumberKeyForm::Range::kBinary;
   form->binary_exponent = exponent_of_lowest_bit + width - 1;
@@ -328,11 +335,15 @@ void SetBinaryForm(uint64_t magnitude, int32_t exponent_of_lowest_bit, NumberKey
 // M = C·5^-k, s = q + k otherwise) turns the floor into dropping -s decimal digits of M.
 void SetDecimalForm(const ExactDecimal& decimal, NumberKeyForm* form) {
   unsigned __int128 coefficient = 0;
-  for (int i = 0; i < decimal.num_digits(); ++i) coefficient = coefficient * 10 + decimal.digits()[i];
+  for (int i = 0; i < decimal.num_digits(); ++i) {
+    coefficient = coefficient * 10 + decimal.digits()[i];
+  }
   const int32_t q = decimal.exponent() - decimal.num_digits();
-  // An estimate of E, off by at most one near powers of two; corrected below.
+  // An estimate of E. Its rounding error is below 1e-14; biased down by 1e-9 it is E or, for
+  // |v| just above a power of two (e.g. 2^64 + 1), E - 1, which the halving below corrects.
+  // (An overestimate is then impossible; the retry for it is only a safety net.)
   const long double log2_value =
-      std::log2(static_cast<long double>(coefficient)) + q * 3.32192809488736234787L;
+      std::log2(static_cast<long double>(coefficient)) + q * 3.32192809488736234787L - 1e-9L;
   int32_t exponent = static_cast<int32_t>(std::floor(log2_value));
   if (exponent < -1076) {
     form->range = NumberKeyForm::Range::kTiny;
@@ -382,9 +393,10 @@ void SetDecimalForm(const ExactDecimal& decimal, NumberKeyForm* form) {
       break;
     }
     if ((top >> 63) != 0) break;
-    // E was overestimated: retry with the exponent the shortfall indicates.
+    // E was overestimated (see above): retry with the exponent the shortfall indicates.
     exponent -= top == 0 ? 1 : 64 - std::bit_width(static_cast<uint64_t>(top));
   }
+  assert((top >> 63) == 1);
   if (exponent < -1074) {
     form->range = NumberKeyForm::Range::kTiny;
   } else if (exponent >= 1024) {
@@ -405,9 +417,7 @@ bool GetNumberKeyForm(const bson_iter_t& it, NumberKeyForm* form, ExactDecimal* 
     case BSON_TYPE_INT32:
     case BSON_TYPE_INT64: {
       const int64_t value = bson_iter_as_int64(&it);
-      if (value == 0) return true;
-      form->number_class = value < 0 ? NumberClass::kNegative : NumberClass::kPositive;
-      SetBinaryForm(value < 0 ? 0 - static_cast<uint64_t>(value) : value, 0, form);
+      SetBinaryForm(value < 0, value < 0 ? 0 - static_cast<uint64_t>(value) : value, 0, form);
       return true;
     }
     case BSON_TYPE_DOUBLE: {
@@ -421,7 +431,6 @@ bool GetNumberKeyForm(const bson_iter_t& it, NumberKeyForm* form, ExactDecimal* 
             value < 0 ? NumberClass::kNegativeInfinity : NumberClass::kPositiveInfinity;
         return true;
       }
-      if (value == 0) return true;  // either zero
       const uint64_t bits = std::bit_cast<uint64_t>(value);
       const int biased_exponent = static_cast<int>((bits >> 52) & 0x7ff);
       uint64_t mantissa = bits & ((uint64_t{1} << 52) - 1);
@@ -430,8 +439,7 @@ bool GetNumberKeyForm(const bson_iter_t& it, NumberKeyForm* form, ExactDecimal* 
         mantissa |= uint64_t{1} << 52;
         exponent = biased_exponent - 1075;
       }
-      form->number_class = value < 0 ? NumberClass::kNegative : NumberClass::kPositive;
-      SetBinaryForm(mantissa, exponent, form);
+      SetBinaryForm((bits >> 63) != 0, mantissa, exponent, form);  // ±0 has mantissa 0
       return true;
     }
     case BSON_TYPE_DECIMAL128: {

@@ -189,7 +189,8 @@ size_t WriteDecimalMagnitude(const ExactDecimal& decimal, uint8_t* out) {
   const uint8_t* digits = decimal.digits();
   const int count = decimal.num_digits();
   int i = 0;
-  for (; i + 1 < count; i += 2) out[size++] = static_cast<uint8_t>(1 + digits[i] * 10 + digits[i + 1]);
+  for (; i + 1 < count; i += 2)
+    out[size++] = static_cast<uint8_t>(1 + digits[i] * 10 + digits[i + 1]);
   if (i < count) out[size++] = static_cast<uint8_t>(1 + digits[i] * 10);
   out[size++] = 0x00;
   return size;
@@ -314,8 +315,7 @@ void AppendBody(const bson_iter_t& it, std::string* out) {
       out->push_back(bson_iter_bool(&it) ? 1 : 0);
       return;
     case BSON_TYPE_DATE_TIME:
-      AppendBigEndian64(static_cast<uint64_t>(bson_iter_date_time(&it)) ^ (uint64_t{1} << 63),
-                        out);
+      AppendBigEndian64(static_cast<uint64_t>(bson_iter_date_time(&it)) ^ (uint64_t{1} << 63), out);
       return;
     case BSON_TYPE_TIMESTAMP: {
       uint32_t t = 0;

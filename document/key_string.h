@@ -6,8 +6,18 @@
 // all encode the same; -0.0 encodes as 0). Encodings are prefix-free, so compound keys are
 // plain concatenations; a descending key part is the bitwise complement of its encoding.
 //
-// These bytes are stored on disk (record keys, index keys): the type tags and the number
-// format below are a persistent format. NEVER renumber or change them.
+// These bytes are stored on disk (record keys, index keys): the type tags and the body
+// layouts, documented at the top of key_string.cc, are a persistent format. NEVER renumber or
+// change them.
+//
+// The encoding is one-way: it keeps value order and equality, not the BSON type within a
+// rank (int32 1 and double 1.0, String and Symbol, encode alike). Whoever needs the original
+// values (covered queries) stores them beside the key.
+//
+// Sizes: an int32/int64/double takes 5 to 14 bytes (int 1 takes 5), a decimal128 at most 34,
+// a string its length + 3 (+1 per NUL byte), ObjectId 13. Encoding only appends to `*out`
+// (no other allocation); it recurses once per nesting level, which ValidateDocument bounds.
+// Thread safety: pure functions.
 #ifndef STRATA_DOCUMENT_KEY_STRING_H_
 #define STRATA_DOCUMENT_KEY_STRING_H_
 

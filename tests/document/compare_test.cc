@@ -43,8 +43,7 @@ const std::vector<std::vector<std::string>>& OrderedValueLadder() {
       {R"({"$numberLong": "-9223372036854775807"})",
        R"({"$numberDecimal": "-9223372036854775807"})"},
       {R"({"$numberLong": "-9007199254740993"})", R"({"$numberDecimal": "-9007199254740993"})"},
-      {R"({"$numberLong": "-9007199254740992"})",
-       R"({"$numberDouble": "-9007199254740992"})",
+      {R"({"$numberLong": "-9007199254740992"})", R"({"$numberDouble": "-9007199254740992"})",
        R"({"$numberDecimal": "-9007199254740992"})"},
       {R"({"$numberInt": "-2147483648"})", R"({"$numberLong": "-2147483648"})",
        R"({"$numberDouble": "-2147483648"})", R"({"$numberDecimal": "-2147483648"})"},
@@ -66,9 +65,14 @@ const std::vector<std::vector<std::string>>& OrderedValueLadder() {
        R"({"$numberDecimal": "0.000"})"},
       {R"({"$numberDecimal": "1E-6176"})"},
       {R"({"$numberDecimal": "4.9406564584124654E-324"})"},
+      {R"({"$numberDecimal": "4.940656458412465441765687928682213E-324"})"},  // < 2^-1074
       {R"({"$numberDouble": "4.9406564584124654E-324"})"},
+      {R"({"$numberDecimal": "4.940656458412465441765687928682214E-324"})"},  // > 2^-1074
       {R"({"$numberDecimal": "4.9406564584124655E-324"})"},
       {R"({"$numberDouble": "2.2250738585072014E-308"})"},  // smallest normal double
+      {R"({"$numberDecimal": "0.0009765624999999999999999999999999999"})"},
+      {R"({"$numberDouble": "0.0009765625"})", R"({"$numberDecimal": "0.0009765625"})"},  // 2^-10
+      {R"({"$numberDecimal": "0.0009765625000000000000000000000001"})"},
       {R"({"$numberDecimal": "0.1"})", R"({"$numberDecimal": "0.100000"})",
        R"({"$numberDecimal": "1E-1"})"},
       {R"({"$numberDecimal": "0.1000000000000000055511151231257827"})"},
@@ -92,14 +96,24 @@ const std::vector<std::vector<std::string>>& OrderedValueLadder() {
       {R"({"$numberLong": "9007199254740994"})", R"({"$numberDouble": "9007199254740994"})"},
       {R"({"$numberLong": "9223372036854774784"})",  // largest double below 2^63
        R"({"$numberDouble": "9223372036854774784"})"},
-      {R"({"$numberLong": "9223372036854775807"})",
-       R"({"$numberDecimal": "9223372036854775807"})"},
+      {R"({"$numberLong": "9223372036854775807"})", R"({"$numberDecimal": "9223372036854775807"})"},
       {R"({"$numberDouble": "9223372036854775808"})",
        R"({"$numberDecimal": "9223372036854775808"})"},
+      {R"({"$numberDouble": "18446744073709551616"})",  // 2^64
+       R"({"$numberDecimal": "18446744073709551616"})"},
+      {R"({"$numberDecimal": "18446744073709551617"})"},  // 65 significant bits
+      {R"({"$numberDecimal": "18446744073709551618"})"},
+      {R"({"$numberDecimal": "1267650600228229401496703205375"})"},
+      {R"({"$numberDouble": "1267650600228229401496703205376"})",  // 2^100
+       R"({"$numberDecimal": "1267650600228229401496703205376"})",
+       R"({"$numberDecimal": "1.267650600228229401496703205376000E+30"})"},
+      {R"({"$numberDecimal": "1267650600228229401496703205377"})"},
       {R"({"$numberDouble": "1E+300"})"},
       {R"({"$numberDecimal": "1.797693134862315708145274237317043E+308"})"},
       {R"({"$numberDouble": "1.7976931348623157E+308"})"},
       {R"({"$numberDecimal": "1.797693134862315708145274237317044E+308"})"},
+      {R"({"$numberDecimal": "1.797693134862315907729305190789024E+308"})"},  // < 2^1024
+      {R"({"$numberDecimal": "1.797693134862315907729305190789025E+308"})"},  // > 2^1024
       {R"({"$numberDecimal": "9.999999999999999999999999999999999E+6144"})"},
       {R"({"$numberDouble": "Infinity"})", R"({"$numberDecimal": "Infinity"})"},
       // Strings (binary order; Symbol is a String).
@@ -152,7 +166,7 @@ const std::vector<std::vector<std::string>>& OrderedValueLadder() {
       {R"({"$binary": {"base64": "AA==", "subType": "80"}})"},
       {R"({"$binary": {"base64": "AAA=", "subType": "00"}})"},
       {R"({"$binary": {"base64": "AAAAAAA=", "subType": "00"}})"},  // 5 bytes
-      {R"({"$binary": {"base64": "AA==", "subType": "02"}})"},  // 1 byte + inner length = 5
+      {R"({"$binary": {"base64": "AA==", "subType": "02"}})"},      // 1 byte + inner length = 5
       // ObjectId.
       {R"({"$oid": "000000000000000000000000"})"},
       {R"({"$oid": "000000000000000000000001"})"},
@@ -217,9 +231,7 @@ class HeldValue {
   const std::string& json() const { return json_; }
 
  private:
-  void Reset() {
-    EXPECT_TRUE(bson_iter_init(&it_, doc_.bson()) && bson_iter_next(&it_)) << json_;
-  }
+  void Reset() { EXPECT_TRUE(bson_iter_init(&it_, doc_.bson()) && bson_iter_next(&it_)) << json_; }
   std::string json_;
   Document doc_;
   bson_iter_t it_;
@@ -333,9 +345,8 @@ TEST(CompareValuesTest, Int64AgainstDoubleIsExact) {
   EXPECT_EQ(CompareJson(R"({"$numberLong": "-9223372036854775808"})",
                         R"({"$numberDouble": "-Infinity"})"),
             1);
-  EXPECT_EQ(CompareJson(R"({"$numberLong": "-9223372036854775808"})",
-                        R"({"$numberDouble": "NaN"})"),
-            1);
+  EXPECT_EQ(
+      CompareJson(R"({"$numberLong": "-9223372036854775808"})", R"({"$numberDouble": "NaN"})"), 1);
 }
 
 TEST(CompareValuesTest, EveryNaNIsOneValueBelowAllNumbers) {
@@ -387,8 +398,7 @@ TEST(CompareValuesTest, DecimalExtremes) {
   EXPECT_EQ(CompareJson(R"({"$numberDecimal": "9999999999999999999999999999999999E-6176"})",
                         R"({"$numberDecimal": "1E-6142"})"),
             -1);
-  EXPECT_EQ(CompareJson(R"({"$numberDecimal": "1E-6176"})", R"({"$numberDouble": "5E-324"})"),
-            -1);
+  EXPECT_EQ(CompareJson(R"({"$numberDecimal": "1E-6176"})", R"({"$numberDouble": "5E-324"})"), -1);
   EXPECT_EQ(CompareJson(R"({"$numberDecimal": "1E+6144"})",
                         R"({"$numberDouble": "1.7976931348623157E+308"})"),
             1);
@@ -423,9 +433,9 @@ TEST(CompareValuesTest, ObjectsCompareTypeThenNameThenValue) {
   // Field order matters.
   EXPECT_EQ(CompareJson(R"({"a": 1, "b": 2})", R"({"b": 2, "a": 1})"), -1);
   // Numbers inside compare by value.
-  EXPECT_EQ(CompareJson(R"({"a": [1, {"b": 2}]})",
-                        R"({"a": [1.0, {"b": {"$numberDecimal": "2.000"}}]})"),
-            0);
+  EXPECT_EQ(
+      CompareJson(R"({"a": [1, {"b": 2}]})", R"({"a": [1.0, {"b": {"$numberDecimal": "2.000"}}]})"),
+      0);
   // Arrays compare element by element; a prefix is smaller.
   EXPECT_EQ(CompareJson(R"([1, 2])", R"([1, 2, {"$minKey": 1}])"), -1);
   EXPECT_EQ(CompareJson(R"([1, 3])", R"([1, 2, 4])"), 1);
@@ -613,10 +623,22 @@ TEST(ExactNumberTest, CompareInt64ToDoubleAgreesWithExactForms) {
   std::mt19937_64 random(5);
   const int64_t kInt64Min = std::numeric_limits<int64_t>::min();
   const int64_t kInt64Max = std::numeric_limits<int64_t>::max();
-  std::vector<int64_t> ints = {0, 1, -1, kInt64Min, kInt64Max, int64_t{1} << 53,
-                               (int64_t{1} << 53) + 1, -(int64_t{1} << 53) - 1};
-  std::vector<double> doubles = {0.0, -0.0, 0.5, -0.5, std::ldexp(1.0, 53), std::ldexp(1.0, 63),
-                                 -std::ldexp(1.0, 63), std::nextafter(std::ldexp(1.0, 63), 0.0),
+  std::vector<int64_t> ints = {0,
+                               1,
+                               -1,
+                               kInt64Min,
+                               kInt64Max,
+                               int64_t{1} << 53,
+                               (int64_t{1} << 53) + 1,
+                               -(int64_t{1} << 53) - 1};
+  std::vector<double> doubles = {0.0,
+                                 -0.0,
+                                 0.5,
+                                 -0.5,
+                                 std::ldexp(1.0, 53),
+                                 std::ldexp(1.0, 63),
+                                 -std::ldexp(1.0, 63),
+                                 std::nextafter(std::ldexp(1.0, 63), 0.0),
                                  std::numeric_limits<double>::infinity(),
                                  -std::numeric_limits<double>::infinity(),
                                  std::numeric_limits<double>::quiet_NaN()};

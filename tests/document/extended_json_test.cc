@@ -53,18 +53,20 @@ INSTANTIATE_TEST_SUITE_P(
              R"({"b": {"$binary": {"base64": "AQIDBA==", "subType": "80"}}})", nullptr},
         Case{R"({"r": {"$regularExpression": {"pattern": "^a", "options": "xi"}}})",
              R"({"r": {"$regularExpression": {"pattern": "^a", "options": "ix"}}})", nullptr},
-        Case{R"({"t": {"$timestamp": {"t": 7, "i": 9}}})", R"({"t": {"$timestamp": {"t": 7, "i": 9}}})",
-             nullptr},
+        Case{R"({"t": {"$timestamp": {"t": 7, "i": 9}}})",
+             R"({"t": {"$timestamp": {"t": 7, "i": 9}}})", nullptr},
         Case{R"({"n": null, "u": {"$undefined": true}, "x": true})",
              R"({"n": null, "u": {"$undefined": true}, "x": true})", nullptr},
         Case{R"({"lo": {"$minKey": 1}, "hi": {"$maxKey": 1}})",
              R"({"lo": {"$minKey": 1}, "hi": {"$maxKey": 1}})", nullptr},
-        Case{R"j({"c": {"$code": "f()"}, "w": {"$code": "g()", "$scope": {"x": 1}}})j",
-             R"j({"c": {"$code": "f()"}, "w": {"$code": "g()", "$scope": {"x": 1}}})j",
-             R"j({"c": {"$code": "f()"}, "w": {"$code": "g()", "$scope": {"x": {"$numberInt": "1"}}}})j"},
-        Case{R"({"e": {}, "a": [], "n": [1, [2, {"k": []}]]})",
-             R"({"e": {}, "a": [], "n": [1, [2, {"k": []}]]})",
-             R"({"e": {}, "a": [], "n": [{"$numberInt": "1"}, [{"$numberInt": "2"}, {"k": []}]]})"}));
+        Case{
+            R"j({"c": {"$code": "f()"}, "w": {"$code": "g()", "$scope": {"x": 1}}})j",
+            R"j({"c": {"$code": "f()"}, "w": {"$code": "g()", "$scope": {"x": 1}}})j",
+            R"j({"c": {"$code": "f()"}, "w": {"$code": "g()", "$scope": {"x": {"$numberInt": "1"}}}})j"},
+        Case{
+            R"({"e": {}, "a": [], "n": [1, [2, {"k": []}]]})",
+            R"({"e": {}, "a": [], "n": [1, [2, {"k": []}]]})",
+            R"({"e": {}, "a": [], "n": [{"$numberInt": "1"}, [{"$numberInt": "2"}, {"k": []}]]})"}));
 
 TEST(ExtendedJson, DeepNestingDoesNotRecurse) {
   // 50,001 levels, built directly (libbson's JSON parser limits depth): a recursive printer

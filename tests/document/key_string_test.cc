@@ -304,7 +304,8 @@ class RandomValueGenerator {
 
   std::string RandomBytes() {
     // Piece 4 stands for an embedded NUL.
-    static const char* const kPieces[] = {"", "a", "b", "ab", "", "\x01", "\x7f", "\xc3\xa9", "\xff"};
+    static const char* const kPieces[] = {"",     "a",    "b",        "ab",  "",
+                                          "\x01", "\x7f", "\xc3\xa9", "\xff"};
     std::string out;
     const int count = Uniform(4);
     for (int i = 0; i < count; ++i) {
@@ -375,6 +376,10 @@ class RandomValueGenerator {
                      "-9223372036854775808",
                      "9223372036854775808",
                      "18446744073709551616",
+                     "18446744073709551617",
+                     "36893488147419103233",
+                     "1267650600228229401496703205377",
+                     "0.0009765625",
                      "1E+300",
                      "4.9406564584124654E-324",
                      "2.2250738585072014E-308",
@@ -385,10 +390,20 @@ class RandomValueGenerator {
     char buffer[64];
     for (int i = 0; i < 60; ++i) {
       // Doubles of every magnitude, printed with few or round-trip digits.
-      const double value =
-          std::ldexp(static_cast<double>(random_() >> 11), Uniform(2098) - 1126) *
-          (Uniform(2) == 0 ? 1 : -1);
+      const double value = std::ldexp(static_cast<double>(random_() >> 11), Uniform(2098) - 1126) *
+                           (Uniform(2) == 0 ? 1 : -1);
       std::snprintf(buffer, sizeof(buffer), "%.*g", 1 + Uniform(17), value);
+      number_seeds_.push_back(buffer);
+    }
+    for (int i = 0; i < 30; ++i) {
+      // 34-digit decimals next to doubles, and powers of two with their decimal neighbours.
+      const double value = std::ldexp(static_cast<double>(random_() >> 11), Uniform(2098) - 1126);
+      std::snprintf(buffer, sizeof(buffer), "%.33e", value);
+      number_seeds_.push_back(buffer);
+      const int power = Uniform(200) - 100;
+      std::snprintf(buffer, sizeof(buffer), "%.34g", std::ldexp(1.0, power));
+      number_seeds_.push_back(buffer);
+      std::snprintf(buffer, sizeof(buffer), "%.33e", std::ldexp(1.0, power));
       number_seeds_.push_back(buffer);
     }
     for (int i = 0; i < 30; ++i) {
@@ -560,8 +575,7 @@ TEST(KeyStringPropertyTest, SortingByBytesSortsByValue) {
     const int b = order[k];
     const int by_value = Sign(CompareValues(corpus.values[a]->it(), corpus.values[b]->it()));
     const int by_bytes = CompareBytes(corpus.ascending[a], corpus.ascending[b]);
-    ASSERT_EQ(by_value, by_bytes) << corpus.values[a]->json() << " vs "
-                                  << corpus.values[b]->json();
+    ASSERT_EQ(by_value, by_bytes) << corpus.values[a]->json() << " vs " << corpus.values[b]->json();
   }
 }
 
