@@ -100,6 +100,18 @@ absl::string_view ErrorCodeName(ErrorCode code) {
       return "Location40414";
     case ErrorCode::kLocation40415:
       return "Location40415";
+    case ErrorCode::kLocation51024:
+      return "Location51024";
+    case ErrorCode::kPathNotViable:
+      return "PathNotViable";
+    case ErrorCode::kConflictingUpdateOperators:
+      return "ConflictingUpdateOperators";
+    case ErrorCode::kNotSingleValueField:
+      return "NotSingleValueField";
+    case ErrorCode::kEmptyFieldName:
+      return "EmptyFieldName";
+    case ErrorCode::kQueryExceededMemoryLimitNoDiskUseAllowed:
+      return "QueryExceededMemoryLimitNoDiskUseAllowed";
     case ErrorCode::kOverflow:
       return "Overflow";
     case ErrorCode::kUnknownError:

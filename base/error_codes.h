@@ -42,6 +42,12 @@ enum class ErrorCode : int {
   kDuplicateKey = 11000,
   kLocation40414 = 40414,  // BSON field '…' is missing but a required field
   kLocation40415 = 40415,  // BSON field '…' is an unknown field
+  kLocation51024 = 51024,  // BSON field '…' value must be >= 0
+  kPathNotViable = 28,
+  kConflictingUpdateOperators = 40,
+  kNotSingleValueField = 54,
+  kEmptyFieldName = 56,
+  kQueryExceededMemoryLimitNoDiskUseAllowed = 292,
   kOverflow = 15,
   kUnknownError = 8,
 };

@@ -4,6 +4,7 @@
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "document/validate.h"
+#include "engine/catalog.h"
 
 namespace strata::db {
 namespace {
@@ -65,6 +66,9 @@ Document Dispatch(DatabaseImpl& db, DocumentView command, absl::string_view defa
                                    "BSON field '$db' is the wrong type, expected type 'string'"));
     }
     context.db_name = bson_iter_utf8(&db_field, nullptr);
+  }
+  if (absl::Status valid = engine::ValidateDatabaseName(context.db_name); !valid.ok()) {
+    return ErrorReply(valid);
   }
   Document reply;
   absl::Status status = handler(context, cmd, reply.mutable_bson());

@@ -8,6 +8,7 @@
 #include "db/command_args.h"
 #include "db/command_dispatcher.h"
 #include "document/validate.h"
+#include "engine/catalog.h"
 
 namespace strata::db {
 namespace {
@@ -128,17 +129,13 @@ absl::Status Find(CommandContext& context, const bson_t& command, bson_t* reply)
   ASSIGN_OR_RETURN(std::optional<int64_t> limit, args.Integer("limit"));
   ASSIGN_OR_RETURN(std::optional<int64_t> batch_size, args.Integer("batchSize"));
   ASSIGN_OR_RETURN(std::optional<bool> single_batch, args.Bool("singleBatch"));
-  if ((projection.has_value() && !projection->empty()) || (sort.has_value() && !sort->empty())) {
-    return MongoError(ErrorCode::kNotImplemented,
-                      "projection and sort are not supported by this build yet");
-  }
   if (skip.value_or(0) < 0) {
     return MongoError(
-        ErrorCode::kBadValue,
+        ErrorCode::kLocation51024,
         absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip, "'"));
   }
   if (batch_size.value_or(0) < 0) {
-    return MongoError(ErrorCode::kBadValue,
+    return MongoError(ErrorCode::kLocation51024,
                       absl::StrCat("BSON field 'batchSize' value must be >= 0, actual value '",
                                    *batch_size, "'"));
   }
@@ -150,9 +147,14 @@ absl::Status Find(CommandContext& context, const bson_t& command, bson_t* reply)
     single = true;
   }
   const std::string ns = context.Namespace(collection);
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<QueryExecution> execution,
-      context.db.Query(ns, filter.value_or(DocumentView()), skip.value_or(0), limit_value));
+  QuerySpec spec;
+  spec.filter = Document::Copy(filter.value_or(DocumentView()));
+  spec.sort = Document::Copy(sort.value_or(DocumentView()));
+  spec.projection = Document::Copy(projection.value_or(DocumentView()));
+  spec.skip = skip.value_or(0);
+  spec.limit = limit_value;
+  ASSIGN_OR_RETURN(std::unique_ptr<QueryExecution> execution,
+                   context.db.Query(ns, std::move(spec)));
   int64_t first_batch = batch_size.value_or(kDefaultFirstBatchSize);
   if (single && limit_value > 0 && !batch_size.has_value()) first_batch = limit_value;
   bson_t cursor;
@@ -194,7 +196,7 @@ absl::Status GetMore(CommandContext& context, const bson_t& command, bson_t* rep
   ASSIGN_OR_RETURN(std::string collection, args.RequiredString("collection"));
   ASSIGN_OR_RETURN(std::optional<int64_t> batch_size, args.Integer("batchSize"));
   if (batch_size.value_or(0) < 0) {
-    return MongoError(ErrorCode::kBadValue, "BSON field 'batchSize' value must be >= 0");
+    return MongoError(ErrorCode::kLocation51024, "BSON field 'batchSize' value must be >= 0");
   }
   const std::string ns = context.Namespace(collection);
   ASSIGN_OR_RETURN(std::unique_ptr<ServerCursor> cursor, context.db.cursors().CheckOut(id, ns));
@@ -242,49 +244,60 @@ absl::Status KillCursors(CommandContext& context, const bson_t& command, bson_t*
   return absl::OkStatus();
 }
 
-absl::Status Delete(CommandContext& context, const bson_t& command, bson_t* reply) {
-  CommandArgs args(command, "delete");
-  RETURN_IF_ERROR(args.CheckKnownFields({"deletes", "ordered"}));
-  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "delete"));
+struct DeleteStatement {
+  DocumentView filter;
+  int64_t limit = 0;
+};
+
+// Parses every statement first: a malformed statement fails the whole command (ok: 0), as
+// MongoDB's command parser does; only execution failures become writeErrors.
+absl::StatusOr<std::vector<DeleteStatement>> ParseDeletes(const CommandArgs& args) {
   ASSIGN_OR_RETURN(bson_iter_t deletes, args.RequiredArray("deletes"));
-  ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
-  const std::string ns = context.Namespace(collection);
-  int64_t n = 0;
-  int64_t index = 0;
-  std::vector<WriteError> errors;
-  for (; bson_iter_next(&deletes); ++index) {
+  std::vector<DeleteStatement> statements;
+  for (int index = 0; bson_iter_next(&deletes); ++index) {
     if (!BSON_ITER_HOLDS_DOCUMENT(&deletes)) {
       return args.WrongType(absl::StrCat("deletes.", index), deletes, "object");
     }
     bson_t statement;
-    DocumentView view = EmbeddedView(deletes);
-    view.AsBson(&statement);
+    EmbeddedView(deletes).AsBson(&statement);
     CommandArgs statement_args(statement, "delete.deletes");
-    absl::Status status = statement_args.CheckKnownFields({"q", "limit", "collation", "hint"});
-    bson_iter_t q;
-    if (status.ok() && !bson_iter_init_find(&q, &statement, "q"))
-      status = statement_args.Missing("q");
-    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&q))
-      status = statement_args.WrongType("q", q, "object");
-    absl::StatusOr<std::optional<int64_t>> limit =
-        status.ok() ? statement_args.Integer("limit")
-                    : absl::StatusOr<std::optional<int64_t>>(status);
-    if (status.ok() && !limit.ok()) status = limit.status();
-    if (status.ok() && !limit->has_value()) status = statement_args.Missing("limit");
-    if (status.ok() && **limit != 0 && **limit != 1) {
-      status = MongoError(
+    RETURN_IF_ERROR(statement_args.CheckKnownFields({"q", "limit", "collation", "hint"}));
+    ASSIGN_OR_RETURN(std::optional<DocumentView> q, statement_args.Object("q"));
+    if (!q.has_value()) return statement_args.Missing("q");
+    ASSIGN_OR_RETURN(std::optional<int64_t> limit, statement_args.Integer("limit"));
+    if (!limit.has_value()) return statement_args.Missing("limit");
+    if (*limit != 0 && *limit != 1) {
+      return MongoError(
           ErrorCode::kFailedToParse,
-          absl::StrCat("The limit field in delete objects must be 0 or 1. Got ", **limit));
+          absl::StrCat("The limit field in delete objects must be 0 or 1. Got ", *limit));
     }
-    if (status.ok()) {
-      absl::StatusOr<int64_t> deleted = context.db.Delete(ns, EmbeddedView(q), **limit);
-      if (deleted.ok()) {
-        n += *deleted;
-        continue;
-      }
-      status = deleted.status();
+    statements.push_back(DeleteStatement{*q, *limit});
+  }
+  if (statements.empty()) {
+    return MongoError(ErrorCode::kInvalidLength,
+                      "Write batch sizes must be between 1 and 100000. Got 0 operations.");
+  }
+  return statements;
+}
+
+absl::Status Delete(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "delete");
+  RETURN_IF_ERROR(args.CheckKnownFields({"deletes", "ordered"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "delete"));
+  const std::string ns = context.Namespace(collection);
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
+  ASSIGN_OR_RETURN(std::vector<DeleteStatement> statements, ParseDeletes(args));
+  int64_t n = 0;
+  std::vector<WriteError> errors;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    absl::StatusOr<int64_t> deleted =
+        context.db.Delete(ns, statements[i].filter, statements[i].limit);
+    if (deleted.ok()) {
+      n += *deleted;
+      continue;
     }
-    errors.push_back(WriteError{index, status});
+    errors.push_back(WriteError{static_cast<int64_t>(i), deleted.status()});
     if (ordered.value_or(true)) break;
   }
   bson_append_int32(reply, "n", 1, static_cast<int32_t>(n));
@@ -292,79 +305,74 @@ absl::Status Delete(CommandContext& context, const bson_t& command, bson_t* repl
   return absl::OkStatus();
 }
 
-absl::Status Update(CommandContext& context, const bson_t& command, bson_t* reply) {
-  CommandArgs args(command, "update");
-  RETURN_IF_ERROR(args.CheckKnownFields({"updates", "ordered"}));
-  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "update"));
+absl::StatusOr<std::vector<UpdateSpec>> ParseUpdates(const CommandArgs& args) {
   ASSIGN_OR_RETURN(bson_iter_t updates, args.RequiredArray("updates"));
-  ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
-  const std::string ns = context.Namespace(collection);
-  int64_t matched = 0, modified = 0, index = 0;
-  std::vector<WriteError> errors;
-  std::vector<std::pair<int64_t, Document>> upserted;
-  for (; bson_iter_next(&updates); ++index) {
+  std::vector<UpdateSpec> specs;
+  for (int index = 0; bson_iter_next(&updates); ++index) {
     if (!BSON_ITER_HOLDS_DOCUMENT(&updates)) {
       return args.WrongType(absl::StrCat("updates.", index), updates, "object");
     }
     bson_t statement;
     EmbeddedView(updates).AsBson(&statement);
     CommandArgs statement_args(statement, "update.updates");
-    absl::Status status = statement_args.CheckKnownFields(
-        {"q", "u", "upsert", "multi", "arrayFilters", "collation", "hint", "c"});
-    bson_iter_t q, u;
-    if (status.ok() && !bson_iter_init_find(&q, &statement, "q"))
-      status = statement_args.Missing("q");
-    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&q))
-      status = statement_args.WrongType("q", q, "object");
-    if (status.ok() && !bson_iter_init_find(&u, &statement, "u"))
-      status = statement_args.Missing("u");
-    if (status.ok() && BSON_ITER_HOLDS_ARRAY(&u)) {
-      status = MongoError(ErrorCode::kNotImplemented,
-                          "pipeline-style updates are not supported by this build yet");
+    RETURN_IF_ERROR(statement_args.CheckKnownFields(
+        {"q", "u", "upsert", "multi", "arrayFilters", "collation", "hint", "c", "sort"}));
+    ASSIGN_OR_RETURN(std::optional<DocumentView> q, statement_args.Object("q"));
+    if (!q.has_value()) return statement_args.Missing("q");
+    bson_iter_t u;
+    if (!bson_iter_init_find(&u, &statement, "u")) return statement_args.Missing("u");
+    if (BSON_ITER_HOLDS_ARRAY(&u)) {
+      return MongoError(ErrorCode::kNotImplemented,
+                        "pipeline-style updates are not supported by this build yet");
     }
-    if (status.ok() && !BSON_ITER_HOLDS_DOCUMENT(&u))
-      status = statement_args.WrongType("u", u, "object");
-    bool upsert = false, multi = false;
-    if (status.ok()) {
-      auto upsert_arg = statement_args.Bool("upsert");
-      auto multi_arg = statement_args.Bool("multi");
-      if (!upsert_arg.ok())
-        status = upsert_arg.status();
-      else if (!multi_arg.ok())
-        status = multi_arg.status();
-      else {
-        upsert = upsert_arg->value_or(false);
-        multi = multi_arg->value_or(false);
-      }
-    }
-    DocumentView replacement = status.ok() ? EmbeddedView(u) : DocumentView();
-    if (status.ok()) {
-      bson_t r;
-      replacement.AsBson(&r);
-      bson_iter_t first;
-      if (bson_iter_init(&first, &r) && bson_iter_next(&first) && bson_iter_key(&first)[0] == '$') {
-        status = MongoError(ErrorCode::kNotImplemented,
-                            absl::StrCat("update operators (", bson_iter_key(&first),
-                                         ") are not supported by this build yet"));
-      } else if (multi) {
-        status = MongoError(ErrorCode::kFailedToParse,
-                            "multi update is not supported for replacement-style update");
-      }
-    }
-    if (status.ok()) {
-      absl::StatusOr<ReplaceResult> result =
-          context.db.Replace(ns, EmbeddedView(q), replacement, upsert);
-      if (result.ok()) {
-        matched += result->matched;
-        modified += result->modified;
-        if (result->upserted_id.has_value()) {
-          upserted.emplace_back(index, std::move(*result->upserted_id));
+    if (!BSON_ITER_HOLDS_DOCUMENT(&u)) return statement_args.WrongType("u", u, "object");
+    UpdateSpec spec;
+    spec.filter = Document::Copy(*q);
+    spec.update = Document::Copy(EmbeddedView(u));
+    ASSIGN_OR_RETURN(std::optional<bool> upsert, statement_args.Bool("upsert"));
+    ASSIGN_OR_RETURN(std::optional<bool> multi, statement_args.Bool("multi"));
+    ASSIGN_OR_RETURN(std::optional<bson_iter_t> filters, statement_args.Array("arrayFilters"));
+    spec.upsert = upsert.value_or(false);
+    spec.multi = multi.value_or(false);
+    if (filters.has_value()) {
+      while (bson_iter_next(&*filters)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&*filters)) {
+          return statement_args.WrongType("arrayFilters", *filters, "object");
         }
-        continue;
+        spec.array_filters.push_back(Document::Copy(EmbeddedView(*filters)));
       }
-      status = result.status();
     }
-    errors.push_back(WriteError{index, status});
+    specs.push_back(std::move(spec));
+  }
+  if (specs.empty()) {
+    return MongoError(ErrorCode::kInvalidLength,
+                      "Write batch sizes must be between 1 and 100000. Got 0 operations.");
+  }
+  return specs;
+}
+
+absl::Status Update(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "update");
+  RETURN_IF_ERROR(args.CheckKnownFields({"updates", "ordered"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "update"));
+  const std::string ns = context.Namespace(collection);
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
+  ASSIGN_OR_RETURN(std::vector<UpdateSpec> specs, ParseUpdates(args));
+  int64_t matched = 0, modified = 0;
+  std::vector<WriteError> errors;
+  std::vector<std::pair<int64_t, Document>> upserted;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    absl::StatusOr<UpdateResult> result = context.db.Update(ns, specs[i]);
+    if (result.ok()) {
+      matched += result->matched;
+      modified += result->modified;
+      if (result->upserted_id.has_value()) {
+        upserted.emplace_back(static_cast<int64_t>(i), std::move(*result->upserted_id));
+      }
+      continue;
+    }
+    errors.push_back(WriteError{static_cast<int64_t>(i), result.status()});
     if (ordered.value_or(true)) break;
   }
   bson_append_int32(reply, "n", 1, static_cast<int32_t>(matched + upserted.size()));
@@ -397,7 +405,7 @@ absl::Status Count(CommandContext& context, const bson_t& command, bson_t* reply
   ASSIGN_OR_RETURN(std::optional<int64_t> limit, args.Integer("limit"));
   if (skip.value_or(0) < 0) {
     return MongoError(
-        ErrorCode::kBadValue,
+        ErrorCode::kLocation51024,
         absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip, "'"));
   }
   // count treats a negative limit as its absolute value, as MongoDB does.

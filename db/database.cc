@@ -88,7 +88,11 @@ absl::StatusOr<Cursor> Collection::Find(DocumentView filter, const FindOptions& 
   if (options.skip < 0 || options.limit < 0) {
     return MongoError(ErrorCode::kBadValue, "skip and limit must be >= 0");
   }
-  auto execution = db_->Query(ns_, filter, options.skip, options.limit);
+  db::QuerySpec spec;
+  spec.filter = Document::Copy(filter);
+  spec.skip = options.skip;
+  spec.limit = options.limit;
+  auto execution = db_->Query(ns_, std::move(spec));
   if (!execution.ok()) return execution.status();
   return Cursor(std::move(*execution));
 }
@@ -103,7 +107,18 @@ absl::StatusOr<int64_t> Collection::DeleteMany(DocumentView filter) {
 
 absl::StatusOr<ReplaceResult> Collection::ReplaceOne(DocumentView filter, DocumentView replacement,
                                                      bool upsert) {
-  auto result = db_->Replace(ns_, filter, replacement, upsert);
+  db::UpdateSpec spec;
+  spec.filter = Document::Copy(filter);
+  spec.update = Document::Copy(replacement);
+  spec.upsert = upsert;
+  bson_t r;
+  bson_iter_t first;
+  if (replacement.AsBson(&r) && bson_iter_init(&first, &r) && bson_iter_next(&first) &&
+      bson_iter_key(&first)[0] == '$') {
+    return MongoError(ErrorCode::kFailedToParse,
+                      "the replacement document must not contain update operators");
+  }
+  auto result = db_->Update(ns_, spec);
   if (!result.ok()) return result.status();
   return ReplaceResult{result->matched, result->modified, std::move(result->upserted_id)};
 }

@@ -1,5 +1,6 @@
 #include "db/database_impl.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
@@ -9,6 +10,7 @@
 #include "engine/collection_stats.h"
 #include "engine/rocks_status.h"
 #include "engine/write_transaction.h"
+#include "query/match/parser.h"
 
 namespace strata::db {
 namespace {
@@ -32,6 +34,10 @@ absl::Status DuplicateIdError(absl::string_view ns, const bson_iter_t& id) {
   return MongoError(ErrorCode::kDuplicateKey,
                     absl::StrCat("E11000 duplicate key error collection: ", ns,
                                  " index: _id_ dup key: ", IdJson(id)));
+}
+
+DocumentView ViewOf(absl::string_view bytes) {
+  return DocumentView(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
 
 Document IdDocument(const bson_iter_t& id) {
@@ -131,50 +137,103 @@ absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const engine::CollectionInfo& c
 }
 
 absl::StatusOr<std::unique_ptr<QueryExecution>> DatabaseImpl::Query(absl::string_view ns,
-                                                                    DocumentView filter,
-                                                                    int64_t skip, int64_t limit) {
+                                                                    QuerySpec spec) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  ASSIGN_OR_RETURN(IdFilter parsed, IdFilter::Parse(filter));
-  return std::make_unique<QueryExecution>(*engine_, catalog_->Find(ns), std::move(parsed), skip,
-                                          limit);
+  return QueryExecution::Create(*engine_, catalog_->Find(ns), std::move(spec));
 }
+
+namespace {
+
+// `_id` key strings of the documents of `ns` matching `filter` on a snapshot (at most `limit`
+// when > 0). Writers re-read each one under its row lock before changing it.
+absl::StatusOr<std::vector<std::string>> MatchingIdKeys(const engine::StorageEngine& engine,
+                                                        engine::CollectionHandle collection,
+                                                        DocumentView filter, int64_t limit) {
+  QuerySpec spec;
+  spec.filter = Document::Copy(filter);
+  spec.limit = limit;
+  ASSIGN_OR_RETURN(auto execution,
+                   QueryExecution::Create(engine, std::move(collection), std::move(spec)));
+  std::vector<std::string> keys;
+  while (true) {
+    ASSIGN_OR_RETURN(auto next, execution->Next());
+    if (!next.has_value()) break;
+    bson_iter_t id;
+    if (!document::FindId(ViewOf(*next), &id)) {
+      return absl::DataLossError("a stored document has no _id");
+    }
+    keys.push_back(document::EncodeKeyString(id));
+  }
+  return keys;
+}
+
+// Compiles arrayFilters and $pull conditions of updates with the query matcher.
+class MatcherPredicate : public query::update::ElementPredicate {
+ public:
+  MatcherPredicate(query::match::MatchExpressionPtr filter, query::update::PredicateSpec spec)
+      : filter_(std::move(filter)), spec_(spec), root_(spec.root_name) {}
+
+  bool Matches(const bson_iter_t& element) const override {
+    if (spec_.target == query::update::PredicateSpec::Target::kDocument) {
+      if (!BSON_ITER_HOLDS_DOCUMENT(&element)) return false;
+      uint32_t length = 0;
+      const uint8_t* data = nullptr;
+      bson_iter_document(&element, &length, &data);
+      return filter_->Matches(DocumentView(data, length));
+    }
+    bson_t wrapped = BSON_INITIALIZER;
+    bson_append_iter(&wrapped, root_.data(), static_cast<int>(root_.size()), &element);
+    bool matches = filter_->Matches(DocumentView(&wrapped));
+    bson_destroy(&wrapped);
+    return matches;
+  }
+
+ private:
+  query::match::MatchExpressionPtr filter_;
+  query::update::PredicateSpec spec_;
+  std::string root_;
+};
+
+absl::StatusOr<std::unique_ptr<query::update::ElementPredicate>> CompilePredicate(
+    const query::update::PredicateSpec& spec) {
+  ASSIGN_OR_RETURN(auto filter, query::match::ParseFilter(spec.filter));
+  return std::unique_ptr<query::update::ElementPredicate>(
+      new MatcherPredicate(std::move(filter), spec));
+}
+
+absl::StatusOr<query::update::UpdatePlan> ParseUpdate(const UpdateSpec& spec) {
+  query::update::UpdateParseOptions options;
+  for (const Document& filter : spec.array_filters) options.array_filters.push_back(filter.view());
+  options.predicate_factory = &CompilePredicate;
+  return query::update::UpdatePlan::Parse(spec.update.view(), options);
+}
+
+}  // namespace
 
 absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView filter,
                                              int64_t limit) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  ASSIGN_OR_RETURN(IdFilter parsed, IdFilter::Parse(filter));
+  ASSIGN_OR_RETURN(auto parsed_filter, query::match::ParseFilter(filter));
   absl::ReaderMutexLock ddl(&ddl_mu_);
   engine::CollectionHandle collection = catalog_->Find(ns);
   if (collection == nullptr) return 0;
-  // Candidates come from a snapshot; each is re-read under its row lock before it is removed,
-  // so a document deleted or replaced meanwhile is handled on its current state.
-  QueryExecution candidates(*engine_, collection, std::move(parsed), 0, limit);
+  // Candidates come from a snapshot; each is re-read under its row lock and re-checked
+  // against the filter before it is removed, so concurrent changes are judged on their
+  // current state.
+  ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                   MatchingIdKeys(*engine_, collection, filter, limit));
   int64_t deleted = 0;
-  bool done = false;
-  while (!done) {
-    std::vector<std::string> keys;
-    while (static_cast<int64_t>(keys.size()) < kMaxDeletesPerTransaction) {
-      ASSIGN_OR_RETURN(auto next, candidates.Next());
-      if (!next.has_value()) {
-        done = true;
-        break;
-      }
-      bson_iter_t id;
-      if (!document::FindId(
-              DocumentView(reinterpret_cast<const uint8_t*>(next->data()), next->size()), &id)) {
-        return absl::DataLossError(absl::StrCat("stored document without _id in ", ns));
-      }
-      keys.push_back(document::EncodeKeyString(id));
-    }
+  for (size_t begin = 0; begin < keys.size(); begin += kMaxDeletesPerTransaction) {
+    size_t end = std::min(keys.size(), begin + static_cast<size_t>(kMaxDeletesPerTransaction));
     int64_t chunk_deleted = 0;
     // Atomicity/durability: each chunk of removals (records + statistics) is one RocksDB
     // write, fsynced before acknowledgement in kDurable mode.
     RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
       chunk_deleted = 0;
-      for (const std::string& key : keys) {
-        ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection->id, key));
-        if (!current.has_value()) continue;  // deleted concurrently
-        RETURN_IF_ERROR(records_->Remove(txn, collection->id, key, current->size()));
+      for (size_t i = begin; i < end; ++i) {
+        ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection->id, keys[i]));
+        if (!current.has_value() || !parsed_filter->Matches(ViewOf(*current))) continue;
+        RETURN_IF_ERROR(records_->Remove(txn, collection->id, keys[i], current->size()));
         ++chunk_deleted;
       }
       return absl::OkStatus();
@@ -184,99 +243,147 @@ absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView 
   return deleted;
 }
 
-absl::StatusOr<ReplaceResult> DatabaseImpl::Replace(absl::string_view ns, DocumentView filter,
-                                                    DocumentView replacement, bool upsert) {
-  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  ASSIGN_OR_RETURN(IdFilter parsed, IdFilter::Parse(filter));
-  Document id_document = parsed.id_document.Clone();
-  absl::ReaderMutexLock ddl(&ddl_mu_);
-  engine::CollectionHandle collection =
-      upsert ? catalog_->FindOrCreate(ns).value_or(nullptr) : catalog_->Find(ns);
-  if (collection == nullptr) {
-    if (upsert) RETURN_IF_ERROR(catalog_->FindOrCreate(ns).status());
-    return ReplaceResult{};
-  }
-  // The target: the first matching document on a snapshot, re-read under its row lock.
-  std::optional<std::string> target_key;
-  {
-    QueryExecution candidates(*engine_, collection, std::move(parsed), 0, 1);
-    ASSIGN_OR_RETURN(auto first, candidates.Next());
-    if (first.has_value()) {
-      bson_iter_t id;
-      document::FindId(DocumentView(reinterpret_cast<const uint8_t*>(first->data()), first->size()),
-                       &id);
-      target_key = document::EncodeKeyString(id);
-    }
-  }
-  ReplaceResult result;
+absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo& collection,
+                                                   const std::string& key,
+                                                   const query::match::MatchExpression& filter,
+                                                   const query::update::UpdatePlan& plan,
+                                                   UpdateResult* result) {
+  bool matched = false;
+  bool modified = false;
   // Atomicity/durability: the new version and its statistics delta are one RocksDB write,
-  // fsynced before acknowledgement in kDurable mode.
+  // fsynced before acknowledgement in kDurable mode. The row lock taken by GetForUpdate makes
+  // the read-modify-write atomic: concurrent updates of one document never lose a write.
   RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
-    result = ReplaceResult{};
-    std::optional<std::string> current;
-    if (target_key.has_value()) {
-      ASSIGN_OR_RETURN(current, records_->GetForUpdate(txn, collection->id, *target_key));
+    matched = modified = false;
+    ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection.id, key));
+    if (!current.has_value()) return absl::OkStatus();
+    DocumentView old_doc = ViewOf(*current);
+    query::match::MatchDetails details;
+    if (plan.uses_positional()) details.RequestElemMatchKey();
+    if (!filter.Matches(old_doc, &details)) return absl::OkStatus();
+    matched = true;
+    query::update::ApplyContext context;
+    if (details.has_elem_match_key()) {
+      size_t index = 0;
+      if (absl::SimpleAtoi(details.elem_match_key(), &index)) context.positional_index = index;
     }
-    if (current.has_value()) {
-      DocumentView old_doc(reinterpret_cast<const uint8_t*>(current->data()), current->size());
-      bson_iter_t old_id;
-      document::FindId(old_doc, &old_id);
-      ASSIGN_OR_RETURN(Document new_doc, document::PrepareReplacement(replacement, old_id));
-      bson_iter_t new_id;
-      document::FindId(new_doc.view(), &new_id);
-      if (document::EncodeKeyString(new_id) != *target_key) {
-        return MongoError(ErrorCode::kImmutableField,
-                          absl::StrCat("After applying the update, the (immutable) field '_id' "
-                                       "was found to have been altered to ",
-                                       IdJson(new_id)));
-      }
-      result.matched = 1;
-      if (new_doc.view().BytesEqual(old_doc)) return absl::OkStatus();
-      result.modified = 1;
-      return records_->Put(
-          txn, collection->id, *target_key,
-          absl::string_view(reinterpret_cast<const char*>(new_doc.data()), new_doc.size()),
-          current->size());
-    }
-    if (!upsert) return absl::OkStatus();
-    // Upsert: the `_id` comes from the replacement, else from the filter's equality, else new.
-    bson_iter_t filter_id;
-    bool has_filter_id = bson_iter_init_find(&filter_id, id_document.bson(), "_id");
-    absl::StatusOr<Document> new_doc = has_filter_id
-                                           ? document::PrepareReplacement(replacement, filter_id)
-                                           : document::PrepareForStorage(replacement);
-    RETURN_IF_ERROR(new_doc.status());
+    ASSIGN_OR_RETURN(query::update::UpdateOutcome outcome, plan.Apply(old_doc, context));
+    if (!outcome.modified) return absl::OkStatus();
+    // The result must still be a storable document with the same `_id`.
+    bson_iter_t old_id;
+    document::FindId(old_doc, &old_id);
+    ASSIGN_OR_RETURN(Document stored, document::PrepareReplacement(outcome.result.view(), old_id));
     bson_iter_t new_id;
-    document::FindId(new_doc->view(), &new_id);
-    std::string key = document::EncodeKeyString(new_id);
-    ASSIGN_OR_RETURN(auto existing, records_->GetForUpdate(txn, collection->id, key));
-    if (existing.has_value()) return DuplicateIdError(ns, new_id);
-    result.upserted_id = IdDocument(new_id);
+    document::FindId(stored.view(), &new_id);
+    if (document::EncodeKeyString(new_id) != key) {
+      return MongoError(ErrorCode::kImmutableField,
+                        absl::StrCat("After applying the update, the (immutable) field '_id' "
+                                     "was found to have been altered to ",
+                                     IdJson(new_id)));
+    }
+    if (stored.view().BytesEqual(old_doc)) return absl::OkStatus();
+    modified = true;
     return records_->Put(
-        txn, collection->id, key,
-        absl::string_view(reinterpret_cast<const char*>(new_doc->data()), new_doc->size()),
+        txn, collection.id, key,
+        absl::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()),
+        current->size());
+  }));
+  if (matched) ++result->matched;
+  if (modified) ++result->modified;
+  return matched;
+}
+
+absl::Status DatabaseImpl::Upsert(const engine::CollectionInfo& collection, const UpdateSpec& spec,
+                                  const query::update::UpdatePlan& plan, UpdateResult* result) {
+  // The new document: the query's equality fields, then the update (or the replacement with
+  // the query's `_id`), as MongoDB builds it.
+  ASSIGN_OR_RETURN(Document seed, query::update::BuildUpsertSeed(spec.filter.view()));
+  Document built;
+  if (plan.is_replacement()) {
+    bson_iter_t seed_id;
+    if (bson_iter_init_find(&seed_id, seed.bson(), "_id")) {
+      ASSIGN_OR_RETURN(built, document::PrepareReplacement(spec.update.view(), seed_id));
+    } else {
+      built = spec.update.Clone();
+    }
+  } else {
+    query::update::ApplyContext context;
+    context.is_upsert_insert = true;
+    ASSIGN_OR_RETURN(query::update::UpdateOutcome outcome, plan.Apply(seed.view(), context));
+    built = std::move(outcome.result);
+  }
+  ASSIGN_OR_RETURN(Document stored, document::PrepareForStorage(built.view()));
+  bson_iter_t id;
+  document::FindId(stored.view(), &id);
+  std::string key = document::EncodeKeyString(id);
+  // Atomicity/durability: one RocksDB write with its statistics delta, fsynced in kDurable mode.
+  RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
+    ASSIGN_OR_RETURN(auto existing, records_->GetForUpdate(txn, collection.id, key));
+    if (existing.has_value()) return DuplicateIdError(collection.ns, id);
+    return records_->Put(
+        txn, collection.id, key,
+        absl::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()),
         std::nullopt);
   }));
+  result->upserted_id = IdDocument(id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UpdateResult> DatabaseImpl::Update(absl::string_view ns, const UpdateSpec& spec) {
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  ASSIGN_OR_RETURN(auto filter, query::match::ParseFilter(spec.filter.view()));
+  ASSIGN_OR_RETURN(query::update::UpdatePlan plan, ParseUpdate(spec));
+  if (spec.multi && plan.is_replacement()) {
+    return MongoError(ErrorCode::kFailedToParse,
+                      "multi update is not supported for replacement-style update");
+  }
+  absl::ReaderMutexLock ddl(&ddl_mu_);
+  engine::CollectionHandle collection;
+  if (spec.upsert) {
+    ASSIGN_OR_RETURN(collection, catalog_->FindOrCreate(ns));
+  } else {
+    collection = catalog_->Find(ns);
+  }
+  UpdateResult result;
+  if (collection == nullptr) return result;
+  // Candidates from a snapshot, each updated at most once (so a multi update never sees its
+  // own output), re-checked under its row lock. A single update that finds its candidate
+  // changed so it no longer matches looks again, a few times, before reporting no match.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                     MatchingIdKeys(*engine_, collection, spec.filter.view(), spec.multi ? 0 : 1));
+    if (keys.empty()) break;
+    bool any = false;
+    for (const std::string& key : keys) {
+      ASSIGN_OR_RETURN(bool matched, UpdateOneRecord(*collection, key, *filter, plan, &result));
+      any = any || matched;
+    }
+    if (any || spec.multi) break;
+  }
+  if (result.matched == 0 && spec.upsert) RETURN_IF_ERROR(Upsert(*collection, spec, plan, &result));
   return result;
 }
 
 absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView filter, int64_t skip,
                                             int64_t limit) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  ASSIGN_OR_RETURN(IdFilter parsed, IdFilter::Parse(filter));
   engine::CollectionHandle collection = catalog_->Find(ns);
-  if (collection == nullptr) return 0;
-  if (!parsed.id_key.has_value()) {
+  if (filter.empty()) {
+    if (collection == nullptr) return 0;
     // Every document: the statistics counter, kept exact inside every write transaction.
     ASSIGN_OR_RETURN(engine::CollectionStats stats,
                      engine::ReadCollectionStats(*engine_, collection->id));
     int64_t n = std::max<int64_t>(0, stats.count - skip);
     return limit > 0 ? std::min(n, limit) : n;
   }
-  QueryExecution execution(*engine_, collection, std::move(parsed), skip, limit);
+  QuerySpec spec;
+  spec.filter = Document::Copy(filter);
+  spec.skip = skip;
+  spec.limit = limit;
+  ASSIGN_OR_RETURN(auto execution, QueryExecution::Create(*engine_, collection, std::move(spec)));
   int64_t n = 0;
   while (true) {
-    ASSIGN_OR_RETURN(auto next, execution.Next());
+    ASSIGN_OR_RETURN(auto next, execution->Next());
     if (!next.has_value()) break;
     ++n;
   }

@@ -24,6 +24,7 @@
 #include "engine/catalog.h"
 #include "engine/record_store.h"
 #include "engine/storage_engine.h"
+#include "query/update/update_plan.h"
 #include "strata/document.h"
 #include "strata/options.h"
 
@@ -41,7 +42,16 @@ struct InsertResult {
   std::vector<WriteError> errors;
 };
 
-struct ReplaceResult {
+// One update statement: operator ({$set: …}) or replacement form, as the `update` command.
+struct UpdateSpec {
+  Document filter;
+  Document update;
+  bool multi = false;
+  bool upsert = false;
+  std::vector<Document> array_filters;
+};
+
+struct UpdateResult {
   int64_t matched = 0;
   int64_t modified = 0;
   std::optional<Document> upserted_id;  // {_id: v} when the upsert inserted
@@ -63,16 +73,15 @@ class DatabaseImpl {
   absl::StatusOr<InsertResult> Insert(absl::string_view ns, const std::vector<DocumentView>& docs,
                                       bool ordered);
 
-  // A read of `ns` matching `filter`, with skip and limit (0 = no limit).
-  absl::StatusOr<std::unique_ptr<QueryExecution>> Query(absl::string_view ns, DocumentView filter,
-                                                        int64_t skip, int64_t limit);
+  // A read of `ns` (filter, sort, projection, skip, limit) on a fresh snapshot.
+  absl::StatusOr<std::unique_ptr<QueryExecution>> Query(absl::string_view ns, QuerySpec spec);
 
   // Deletes up to `limit` (0 = all) documents matching `filter`. Returns how many.
   absl::StatusOr<int64_t> Delete(absl::string_view ns, DocumentView filter, int64_t limit);
 
-  // Replaces the first document matching `filter` with `replacement` (its `_id` kept).
-  absl::StatusOr<ReplaceResult> Replace(absl::string_view ns, DocumentView filter,
-                                        DocumentView replacement, bool upsert);
+  // Updates the first (or with `multi` every) document matching the filter; upserts when
+  // asked and nothing matched. Each document's update is atomic; a multi update is not.
+  absl::StatusOr<UpdateResult> Update(absl::string_view ns, const UpdateSpec& spec);
 
   // Number of documents matching `filter`, after skip, capped at limit (0 = none).
   absl::StatusOr<int64_t> Count(absl::string_view ns, DocumentView filter, int64_t skip,
@@ -85,6 +94,14 @@ class DatabaseImpl {
 
  private:
   DatabaseImpl() = default;
+  // Applies `plan` to the record at `key` under its row lock if it still matches `filter`.
+  // Returns whether it matched (and adds to `result`).
+  absl::StatusOr<bool> UpdateOneRecord(const engine::CollectionInfo& collection,
+                                       const std::string& key,
+                                       const query::match::MatchExpression& filter,
+                                       const query::update::UpdatePlan& plan, UpdateResult* result);
+  absl::Status Upsert(const engine::CollectionInfo& collection, const UpdateSpec& spec,
+                      const query::update::UpdatePlan& plan, UpdateResult* result);
   // Inserts docs[begin, end) in one transaction; appends results. Returns the index of the
   // first document not attempted (== end unless an ordered insert stopped).
   absl::StatusOr<size_t> InsertChunk(const engine::CollectionInfo& collection,

@@ -1,77 +1,104 @@
 #include "db/query_execution.h"
 
-#include "absl/strings/string_view.h"
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "base/error_codes.h"
+#include "base/status_macros.h"
+#include "document/key_string.h"
+#include "query/match/parser.h"
 
 namespace strata::db {
+namespace {
 
-QueryExecution::QueryExecution(const engine::StorageEngine& engine,
-                               engine::CollectionHandle collection, IdFilter filter, int64_t skip,
-                               int64_t limit)
-    : engine_(engine),
-      collection_(std::move(collection)),
-      filter_(std::move(filter)),
-      to_skip_(skip),
-      remaining_(limit > 0 ? limit : -1) {
-  if (collection_ == nullptr) {
-    exhausted_ = true;
-    return;
-  }
-  snapshot_ = engine_.GetSnapshot();
+// MongoDB's in-memory sort limit (internalQueryMaxBlockingSortMemoryUsageBytes).
+constexpr size_t kMaxSortBytes = 100 * 1024 * 1024;
+
+DocumentView ViewOf(absl::string_view bytes) {
+  return DocumentView(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
 
-absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextMatch() {
-  if (filter_.id_key.has_value()) {
-    if (started_) return std::optional<absl::string_view>();
-    started_ = true;
-    engine::RecordStore store(&engine_);
-    auto found = store.Get(*snapshot_, collection_->id, *filter_.id_key);
-    if (!found.ok()) return found.status();
-    if (!found->has_value()) return std::optional<absl::string_view>();
-    point_value_ = std::move(**found);
-    return std::optional<absl::string_view>(point_value_);
+// The key string of `_id` when the filter's top level pins `_id` to one value
+// ({_id: v} or {_id: {$eq: v}}, v not a regex, array or operator document).
+std::optional<std::string> PinnedIdKey(DocumentView filter) {
+  bson_t b;
+  bson_iter_t it;
+  if (!filter.AsBson(&b) || !bson_iter_init_find(&it, &b, "_id")) return std::nullopt;
+  bson_iter_t value = it;
+  if (BSON_ITER_HOLDS_DOCUMENT(&value)) {
+    bson_iter_t inner;
+    bson_iter_recurse(&value, &inner);
+    if (bson_iter_next(&inner) && bson_iter_key(&inner)[0] == '$') {
+      if (absl::string_view(bson_iter_key(&inner)) != "$eq") return std::nullopt;
+      value = inner;
+      if (bson_iter_next(&inner)) return std::nullopt;
+    }
   }
-  if (!started_) {
-    started_ = true;
-    iterator_ = std::make_unique<engine::RecordIterator>(engine_, snapshot_, collection_->id);
-    iterator_->SeekToFirst();
+  if (BSON_ITER_HOLDS_REGEX(&value) || BSON_ITER_HOLDS_ARRAY(&value)) return std::nullopt;
+  return document::EncodeKeyString(value);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
+    const engine::StorageEngine& engine, engine::CollectionHandle collection, QuerySpec spec) {
+  std::unique_ptr<QueryExecution> execution(
+      new QueryExecution(engine, std::move(collection), std::move(spec)));
+  QuerySpec& s = execution->spec_;
+  ASSIGN_OR_RETURN(execution->filter_, query::match::ParseFilter(s.filter.view()));
+  if (!s.sort.view().empty() || !s.projection.view().empty()) {
+    return MongoError(ErrorCode::kNotImplemented,
+                      "sort and projection are not supported by this build yet");
+  }
+  execution->point_id_key_ = PinnedIdKey(s.filter.view());
+  execution->to_skip_ = s.skip;
+  execution->remaining_ = s.limit > 0 ? s.limit : -1;
+  if (execution->collection_ == nullptr) {
+    execution->exhausted_ = true;
   } else {
-    iterator_->Next();
+    execution->snapshot_ = engine.GetSnapshot();
   }
-  if (!iterator_->Valid()) {
-    absl::Status status = iterator_->status();
-    if (!status.ok()) return status;
-    return std::optional<absl::string_view>();
-  }
-  return std::optional<absl::string_view>(iterator_->value());
+  return execution;
 }
 
-absl::StatusOr<bool> QueryExecution::HasNext() {
-  if (peeked_.has_value()) return true;
-  auto next = Advance();
-  if (!next.ok()) return next.status();
-  if (!next->has_value()) return false;
-  peeked_ = std::string(**next);
-  return true;
-}
-
-absl::StatusOr<std::optional<absl::string_view>> QueryExecution::Next() {
-  if (peeked_.has_value()) {
-    returned_ = std::move(*peeked_);
-    peeked_.reset();
-    return std::optional<absl::string_view>(returned_);
+absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextMatching() {
+  while (!source_done_) {
+    absl::string_view candidate;
+    if (point_id_key_.has_value()) {
+      source_done_ = true;  // one point read at most
+      engine::RecordStore store(&engine_);
+      ASSIGN_OR_RETURN(auto found, store.Get(*snapshot_, collection_->id, *point_id_key_));
+      if (!found.has_value()) break;
+      point_value_ = std::move(*found);
+      candidate = point_value_;
+    } else {
+      if (!source_started_) {
+        source_started_ = true;
+        iterator_ = std::make_unique<engine::RecordIterator>(engine_, snapshot_, collection_->id);
+        iterator_->SeekToFirst();
+      } else {
+        iterator_->Next();
+      }
+      if (!iterator_->Valid()) {
+        source_done_ = true;
+        RETURN_IF_ERROR(iterator_->status());
+        break;
+      }
+      candidate = iterator_->value();
+    }
+    ++docs_examined_;
+    if (filter_->Matches(ViewOf(candidate))) return std::optional<absl::string_view>(candidate);
   }
-  return Advance();
+  return std::optional<absl::string_view>();
 }
 
-absl::StatusOr<std::optional<absl::string_view>> QueryExecution::Advance() {
+absl::Status QueryExecution::MaterializeSorted() { return absl::OkStatus(); }
+
+absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextUnprojected() {
   while (!exhausted_) {
     if (remaining_ == 0) break;
-    auto next = NextMatch();
-    if (!next.ok()) {
-      exhausted_ = true;
-      return next.status();
-    }
-    if (!next->has_value()) break;
+    ASSIGN_OR_RETURN(auto next, NextMatching());
+    if (!next.has_value()) break;
     if (to_skip_ > 0) {
       --to_skip_;
       continue;
@@ -83,6 +110,29 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::Advance() {
   iterator_.reset();
   snapshot_.reset();
   return std::optional<absl::string_view>();
+}
+
+absl::StatusOr<std::optional<absl::string_view>> QueryExecution::Advance() {
+  auto next = NextUnprojected();
+  if (!next.ok()) exhausted_ = true;
+  return next;
+}
+
+absl::StatusOr<bool> QueryExecution::HasNext() {
+  if (peeked_.has_value()) return true;
+  ASSIGN_OR_RETURN(auto next, Advance());
+  if (!next.has_value()) return false;
+  peeked_ = std::string(*next);
+  return true;
+}
+
+absl::StatusOr<std::optional<absl::string_view>> QueryExecution::Next() {
+  if (peeked_.has_value()) {
+    returned_ = std::move(*peeked_);
+    peeked_.reset();
+    return std::optional<absl::string_view>(returned_);
+  }
+  return Advance();
 }
 
 }  // namespace strata::db

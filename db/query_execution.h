@@ -1,9 +1,13 @@
 // QueryExecution: produces the documents a read returns, one at a time, on one snapshot.
 //
-// This build executes an IdFilter (every document in `_id` order, or one `_id` point read) with
-// skip and limit. The planner and plan stages of query/ take this class's place as they land;
-// the cursor and command code only see Next().
-// Thread safety: one execution belongs to one caller at a time.
+// The steps, in MongoDB's order: source (a point read when the filter pins `_id` to one value,
+// else a collection scan in `_id` order) → filter (query/match, applied to every document the
+// source yields, so the answer never depends on the source) → sort (query/sort keys; top-k
+// when a limit is given; fails with QueryExceededMemoryLimitNoDiskUseAllowed past 100 MiB) →
+// skip → limit → projection (query/projection). The cost-based planner (query/planner) will
+// replace the source choice; the rest stays.
+// Ownership: the execution owns copies of the filter, sort and projection documents its trees
+// point into, and a shared snapshot. Thread safety: one caller at a time.
 #ifndef STRATA_DB_QUERY_EXECUTION_H_
 #define STRATA_DB_QUERY_EXECUTION_H_
 
@@ -11,46 +15,79 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
-#include "db/id_filter.h"
 #include "engine/catalog.h"
 #include "engine/record_store.h"
+#include "query/match/match_expression.h"
+#include "strata/document.h"
 
 namespace strata::db {
 
+struct QuerySpec {
+  Document filter;      // {} matches everything
+  Document sort;        // {} keeps `_id` order
+  Document projection;  // {} returns whole documents
+  int64_t skip = 0;     // >= 0
+  int64_t limit = 0;    // > 0 caps the result; 0 means no limit
+};
+
 class QueryExecution {
  public:
-  // `collection` may be null (a missing collection reads as empty).
-  QueryExecution(const engine::StorageEngine& engine, engine::CollectionHandle collection,
-                 IdFilter filter, int64_t skip, int64_t limit);
+  // Parses the spec (BadValue & co. for bad filters/sorts/projections) and opens a snapshot.
+  // `collection` may be null: a missing collection reads as empty.
+  static absl::StatusOr<std::unique_ptr<QueryExecution>> Create(const engine::StorageEngine& engine,
+                                                                engine::CollectionHandle collection,
+                                                                QuerySpec spec);
 
-  // The next document's BSON bytes, or nullopt at the end. The bytes stay valid until the
-  // next call.
+  // The next result's BSON bytes, or nullopt at the end. Valid until the next call.
   absl::StatusOr<std::optional<absl::string_view>> Next();
-
   // True when a following Next would return a document (reads one ahead and keeps it).
   absl::StatusOr<bool> HasNext();
 
-  // True once Next has returned nullopt (or an error).
-  bool exhausted() const { return exhausted_ && !peeked_.has_value(); }
+  // Documents examined and returned so far (for explain and tests).
+  int64_t docs_examined() const { return docs_examined_; }
+
+  // The parsed filter (never null after Create).
+  const query::match::MatchExpression& filter() const { return *filter_; }
 
  private:
-  absl::StatusOr<std::optional<absl::string_view>> NextMatch();
+  QueryExecution(const engine::StorageEngine& engine, engine::CollectionHandle collection,
+                 QuerySpec spec)
+      : engine_(engine), collection_(std::move(collection)), spec_(std::move(spec)) {}
+
+  // The next document from the source that passes the filter (raw stored bytes).
+  absl::StatusOr<std::optional<absl::string_view>> NextMatching();
+  // Reads every matching document, sorts them, keeps [skip, skip+limit).
+  absl::Status MaterializeSorted();
+  // Next result before projection.
+  absl::StatusOr<std::optional<absl::string_view>> NextUnprojected();
   absl::StatusOr<std::optional<absl::string_view>> Advance();
 
   const engine::StorageEngine& engine_;
   engine::CollectionHandle collection_;
-  IdFilter filter_;
-  int64_t to_skip_;
-  int64_t remaining_;  // documents still to return; < 0 means unlimited
+  QuerySpec spec_;
+  query::match::MatchExpressionPtr filter_;
+  std::optional<std::string> point_id_key_;  // set when the filter pins `_id`
+
   std::shared_ptr<engine::Snapshot> snapshot_;
-  std::unique_ptr<engine::RecordIterator> iterator_;  // collection scans
-  std::string point_value_;                           // point reads
-  std::optional<std::string> peeked_;                 // read ahead by HasNext
-  std::string returned_;  // the bytes a peeked document is returned from
-  bool started_ = false;
+  std::unique_ptr<engine::RecordIterator> iterator_;
+  std::string point_value_;
+  bool source_started_ = false;
+  bool source_done_ = false;
+
+  // Sorted results (when spec_.sort is not empty), consumed from sorted_next_.
+  bool sorted_ready_ = false;
+  std::vector<std::string> sorted_;
+  size_t sorted_next_ = 0;
+
+  int64_t to_skip_ = 0;
+  int64_t remaining_ = -1;  // < 0: unlimited
+  std::optional<std::string> peeked_;
+  std::string returned_;
+  int64_t docs_examined_ = 0;
   bool exhausted_ = false;
 };
 

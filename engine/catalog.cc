@@ -68,6 +68,19 @@ std::string NewUuid() {
 
 }  // namespace
 
+absl::Status ValidateDatabaseName(absl::string_view db) {
+  auto invalid = [&](absl::string_view why) {
+    return MongoError(ErrorCode::kInvalidNamespace,
+                      absl::StrCat("Invalid database name: '", db, "': ", why));
+  };
+  if (db.empty()) return invalid("empty database name");
+  if (db.size() > 63) return invalid("database name is longer than 63 bytes");
+  if (db.find_first_of(absl::string_view("/\\. \"$\0", 7)) != absl::string_view::npos) {
+    return invalid("database names cannot contain / \\ . \" $, spaces or NUL");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateNamespace(absl::string_view ns) {
   auto invalid = [&](absl::string_view why) {
     return MongoError(ErrorCode::kInvalidNamespace,
@@ -77,11 +90,7 @@ absl::Status ValidateNamespace(absl::string_view ns) {
   if (dot == absl::string_view::npos) return invalid("expected database.collection");
   absl::string_view db = ns.substr(0, dot);
   absl::string_view coll = ns.substr(dot + 1);
-  if (db.empty()) return invalid("empty database name");
-  if (db.size() > 63) return invalid("database name is longer than 63 bytes");
-  if (db.find_first_of(absl::string_view("/\\. \"$\0", 7)) != absl::string_view::npos) {
-    return invalid("database names cannot contain / \\ . \" $, spaces or NUL");
-  }
+  RETURN_IF_ERROR(ValidateDatabaseName(db));
   if (coll.empty()) return invalid("empty collection name");
   if (coll.find('\0') != absl::string_view::npos)
     return invalid("collection names cannot contain NUL");

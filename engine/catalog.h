@@ -91,6 +91,8 @@ class Catalog {
 // no NUL, db name without / \ . " $ space, collection name not starting with "system." or
 // containing '$'). InvalidNamespace on violation.
 absl::Status ValidateNamespace(absl::string_view ns);
+// The database-name part of those rules (InvalidNamespace on violation).
+absl::Status ValidateDatabaseName(absl::string_view db);
 
 }  // namespace strata::engine
 
