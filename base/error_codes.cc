@@ -40,7 +40,7 @@ absl::StatusCode AbslCodeFor(ErrorCode code) {
 }
 }  // namespace
 
-absl::string_view ErrorCodeName(ErrorCode code) {
+std::string ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk:
       return "OK";
@@ -117,7 +117,8 @@ absl::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kUnknownError:
       return "UnknownError";
   }
-  return "UnknownError";
+  // Codes without a name in error_codes.yml are assertion locations: MongoDB names them so.
+  return absl::StrCat("Location", static_cast<int>(code));
 }
 
 absl::Status MongoError(ErrorCode code, absl::string_view message) {

@@ -6,6 +6,8 @@
 #ifndef STRATA_BASE_ERROR_CODES_H_
 #define STRATA_BASE_ERROR_CODES_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -52,8 +54,9 @@ enum class ErrorCode : int {
   kUnknownError = 8,
 };
 
-// MongoDB's codeName for a code ("BadValue", "NamespaceNotFound", "Location40414", …).
-absl::string_view ErrorCodeName(ErrorCode code);
+// MongoDB's codeName for a code ("BadValue", "NamespaceNotFound", "Location40414", …); codes
+// this file does not list are named "Location<code>", as MongoDB names assertion codes.
+std::string ErrorCodeName(ErrorCode code);
 
 // A Status carrying MongoDB error `code`; its absl code is chosen to match.
 absl::Status MongoError(ErrorCode code, absl::string_view message);

@@ -30,7 +30,7 @@ Document ErrorReply(const absl::Status& status) {
   Document reply;
   bson_t* b = reply.mutable_bson();
   ErrorCode code = ErrorCodeOf(status);
-  absl::string_view name = ErrorCodeName(code);
+  std::string name = ErrorCodeName(code);
   bson_append_double(b, "ok", 2, 0.0);
   absl::string_view message = status.message();
   bson_append_utf8(b, "errmsg", 6, message.data(), static_cast<int>(message.size()));

@@ -39,7 +39,7 @@ void AppendWriteErrors(const std::vector<WriteError>& errors, bson_t* reply) {
     bson_append_document_begin(&array, key.c_str(), static_cast<int>(key.size()), &entry);
     bson_append_int32(&entry, "index", 5, static_cast<int32_t>(errors[i].index));
     bson_append_int32(&entry, "code", 4, static_cast<int32_t>(ErrorCodeOf(errors[i].status)));
-    absl::string_view name = ErrorCodeName(ErrorCodeOf(errors[i].status));
+    std::string name = ErrorCodeName(ErrorCodeOf(errors[i].status));
     bson_append_utf8(&entry, "codeName", 8, name.data(), static_cast<int>(name.size()));
     absl::string_view message = errors[i].status.message();
     bson_append_utf8(&entry, "errmsg", 6, message.data(), static_cast<int>(message.size()));
@@ -417,6 +417,106 @@ absl::Status Count(CommandContext& context, const bson_t& command, bson_t* reply
   return absl::OkStatus();
 }
 
+absl::Status Distinct(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "distinct");
+  RETURN_IF_ERROR(args.CheckKnownFields({"key", "query", "collation", "hint", "readConcern"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "distinct"));
+  ASSIGN_OR_RETURN(std::string key, args.RequiredString("key"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> query, args.Object("query"));
+  ASSIGN_OR_RETURN(Document values, context.db.Distinct(context.Namespace(collection), key,
+                                                        query.value_or(DocumentView())));
+  bson_append_array(reply, "values", 6, values.bson());
+  return absl::OkStatus();
+}
+
+absl::Status FindAndModify(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "findAndModify");
+  RETURN_IF_ERROR(
+      args.CheckKnownFields({"query", "sort", "remove", "update", "new", "fields", "upsert",
+                             "arrayFilters", "collation", "hint", "maxTimeMS"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "findAndModify"));
+  const std::string ns = context.Namespace(collection);
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> query, args.Object("query"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> sort, args.Object("sort"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> fields, args.Object("fields"));
+  ASSIGN_OR_RETURN(std::optional<bool> remove, args.Bool("remove"));
+  ASSIGN_OR_RETURN(std::optional<bool> return_new, args.Bool("new"));
+  ASSIGN_OR_RETURN(std::optional<bool> upsert, args.Bool("upsert"));
+  ASSIGN_OR_RETURN(std::optional<bson_iter_t> array_filters, args.Array("arrayFilters"));
+  bson_iter_t update;
+  bool has_update = bson_iter_init_find(&update, &command, "update");
+  if (has_update && BSON_ITER_HOLDS_ARRAY(&update)) {
+    return MongoError(ErrorCode::kNotImplemented,
+                      "pipeline-style updates are not supported by this build yet");
+  }
+  if (has_update && !BSON_ITER_HOLDS_DOCUMENT(&update)) {
+    return args.WrongType("update", update, "object");
+  }
+  if (remove.value_or(false)) {
+    if (has_update) {
+      return MongoError(ErrorCode::kFailedToParse, "Cannot specify both an update and remove=true");
+    }
+    if (upsert.value_or(false)) {
+      return MongoError(ErrorCode::kFailedToParse,
+                        "Cannot specify both upsert=true and remove=true");
+    }
+    if (return_new.value_or(false)) {
+      return MongoError(ErrorCode::kFailedToParse,
+                        "Cannot specify both new=true and remove=true; 'remove' always returns "
+                        "the deleted document");
+    }
+  } else if (!has_update) {
+    return MongoError(ErrorCode::kFailedToParse,
+                      "Either an update or remove=true must be specified");
+  }
+  std::optional<Document> value;
+  bson_t last_error;
+  bson_append_document_begin(reply, "lastErrorObject", 15, &last_error);
+  if (remove.value_or(false)) {
+    ASSIGN_OR_RETURN(FindAndRemoveResult removed,
+                     context.db.FindAndRemove(ns, query.value_or(DocumentView()),
+                                              sort.value_or(DocumentView())));
+    bson_append_int32(&last_error, "n", 1, removed.removed.has_value() ? 1 : 0);
+    value = std::move(removed.removed);
+  } else {
+    UpdateSpec spec;
+    spec.filter = Document::Copy(query.value_or(DocumentView()));
+    spec.update = Document::Copy(EmbeddedView(update));
+    spec.sort = Document::Copy(sort.value_or(DocumentView()));
+    spec.upsert = upsert.value_or(false);
+    spec.return_images = true;
+    if (array_filters.has_value()) {
+      while (bson_iter_next(&*array_filters)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&*array_filters)) {
+          return args.WrongType("arrayFilters", *array_filters, "object");
+        }
+        spec.array_filters.push_back(Document::Copy(EmbeddedView(*array_filters)));
+      }
+    }
+    ASSIGN_OR_RETURN(UpdateResult result, context.db.Update(ns, spec));
+    bool upserted = result.upserted_id.has_value();
+    bson_append_int32(&last_error, "n", 1, (result.matched > 0 || upserted) ? 1 : 0);
+    bson_append_bool(&last_error, "updatedExisting", 15, result.matched > 0);
+    if (upserted) {
+      bson_iter_t id;
+      bson_iter_init_find(&id, result.upserted_id->bson(), "_id");
+      bson_append_iter(&last_error, "upserted", 8, &id);
+    }
+    value = return_new.value_or(false) ? std::move(result.after) : std::move(result.before);
+  }
+  bson_append_document_end(reply, &last_error);
+  if (value.has_value() && fields.has_value() && !fields->empty()) {
+    ASSIGN_OR_RETURN(value, ApplyProjection(*fields, value->view()));
+  }
+  if (value.has_value()) {
+    bson_append_document(reply, "value", 5, value->bson());
+  } else {
+    bson_append_null(reply, "value", 5);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterCrudCommands(CommandRegistry& registry) {
@@ -427,6 +527,9 @@ void RegisterCrudCommands(CommandRegistry& registry) {
   registry.Add("delete", &Delete);
   registry.Add("update", &Update);
   registry.Add("count", &Count);
+  registry.Add("findAndModify", &FindAndModify);
+  registry.Add("distinct", &Distinct);
+  registry.Add("findandmodify", &FindAndModify);
 }
 
 }  // namespace strata::db

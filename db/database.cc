@@ -11,9 +11,8 @@ namespace strata {
 
 int MongoErrorCode(const absl::Status& status) { return static_cast<int>(ErrorCodeOf(status)); }
 
-std::string_view MongoErrorCodeName(const absl::Status& status) {
-  absl::string_view name = ErrorCodeName(ErrorCodeOf(status));
-  return std::string_view(name.data(), name.size());
+std::string MongoErrorCodeName(const absl::Status& status) {
+  return ErrorCodeName(ErrorCodeOf(status));
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
@@ -90,6 +89,8 @@ absl::StatusOr<Cursor> Collection::Find(DocumentView filter, const FindOptions& 
   }
   db::QuerySpec spec;
   spec.filter = Document::Copy(filter);
+  spec.sort = Document::Copy(options.sort);
+  spec.projection = Document::Copy(options.projection);
   spec.skip = options.skip;
   spec.limit = options.limit;
   auto execution = db_->Query(ns_, std::move(spec));
@@ -105,12 +106,8 @@ absl::StatusOr<int64_t> Collection::DeleteMany(DocumentView filter) {
   return db_->Delete(ns_, filter, 0);
 }
 
-absl::StatusOr<ReplaceResult> Collection::ReplaceOne(DocumentView filter, DocumentView replacement,
-                                                     bool upsert) {
-  db::UpdateSpec spec;
-  spec.filter = Document::Copy(filter);
-  spec.update = Document::Copy(replacement);
-  spec.upsert = upsert;
+absl::StatusOr<UpdateResult> Collection::ReplaceOne(DocumentView filter, DocumentView replacement,
+                                                    bool upsert) {
   bson_t r;
   bson_iter_t first;
   if (replacement.AsBson(&r) && bson_iter_init(&first, &r) && bson_iter_next(&first) &&
@@ -118,9 +115,65 @@ absl::StatusOr<ReplaceResult> Collection::ReplaceOne(DocumentView filter, Docume
     return MongoError(ErrorCode::kFailedToParse,
                       "the replacement document must not contain update operators");
   }
+  return Update(filter, replacement, false, UpdateOptions{.upsert = upsert});
+}
+
+absl::StatusOr<UpdateResult> Collection::UpdateOne(DocumentView filter, DocumentView update,
+                                                   const UpdateOptions& options) {
+  return Update(filter, update, false, options);
+}
+
+absl::StatusOr<UpdateResult> Collection::UpdateMany(DocumentView filter, DocumentView update,
+                                                    const UpdateOptions& options) {
+  return Update(filter, update, true, options);
+}
+
+absl::StatusOr<UpdateResult> Collection::Update(DocumentView filter, DocumentView update,
+                                                bool multi, const UpdateOptions& options) {
+  db::UpdateSpec spec;
+  spec.filter = Document::Copy(filter);
+  spec.update = Document::Copy(update);
+  spec.multi = multi;
+  spec.upsert = options.upsert;
+  for (DocumentView f : options.array_filters) spec.array_filters.push_back(Document::Copy(f));
   auto result = db_->Update(ns_, spec);
   if (!result.ok()) return result.status();
-  return ReplaceResult{result->matched, result->modified, std::move(result->upserted_id)};
+  return UpdateResult{result->matched, result->modified, std::move(result->upserted_id)};
+}
+
+absl::StatusOr<std::optional<Document>> Collection::FindOneAndUpdate(
+    DocumentView filter, DocumentView update, const FindOneAndUpdateOptions& options) {
+  db::UpdateSpec spec;
+  spec.filter = Document::Copy(filter);
+  spec.update = Document::Copy(update);
+  spec.sort = Document::Copy(options.sort);
+  spec.upsert = options.upsert;
+  spec.return_images = true;
+  auto result = db_->Update(ns_, spec);
+  if (!result.ok()) return result.status();
+  std::optional<Document> value =
+      options.return_new ? std::move(result->after) : std::move(result->before);
+  if (value.has_value() && !options.projection.empty()) {
+    auto projected = db::ApplyProjection(options.projection, value->view());
+    if (!projected.ok()) return projected.status();
+    value = std::move(*projected);
+  }
+  return value;
+}
+
+absl::StatusOr<std::vector<Document>> Collection::Distinct(std::string_view key,
+                                                           DocumentView filter) {
+  auto values = db_->Distinct(ns_, absl::string_view(key.data(), key.size()), filter);
+  if (!values.ok()) return values.status();
+  std::vector<Document> result;
+  bson_iter_t it;
+  bson_iter_init(&it, values->bson());
+  while (bson_iter_next(&it)) {
+    Document value;
+    bson_append_iter(value.mutable_bson(), "v", 1, &it);
+    result.push_back(std::move(value));
+  }
+  return result;
 }
 
 absl::StatusOr<int64_t> Collection::CountDocuments(DocumentView filter) {

@@ -5,12 +5,14 @@
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "db/matcher_adapters.h"
 #include "document/key_string.h"
 #include "document/stored_document.h"
 #include "engine/collection_stats.h"
 #include "engine/rocks_status.h"
 #include "engine/write_transaction.h"
 #include "query/match/parser.h"
+#include "query/sort/distinct.h"
 
 namespace strata::db {
 namespace {
@@ -148,9 +150,11 @@ namespace {
 // when > 0). Writers re-read each one under its row lock before changing it.
 absl::StatusOr<std::vector<std::string>> MatchingIdKeys(const engine::StorageEngine& engine,
                                                         engine::CollectionHandle collection,
-                                                        DocumentView filter, int64_t limit) {
+                                                        DocumentView filter, int64_t limit,
+                                                        DocumentView sort = DocumentView()) {
   QuerySpec spec;
   spec.filter = Document::Copy(filter);
+  spec.sort = Document::Copy(sort);
   spec.limit = limit;
   ASSIGN_OR_RETURN(auto execution,
                    QueryExecution::Create(engine, std::move(collection), std::move(spec)));
@@ -167,44 +171,10 @@ absl::StatusOr<std::vector<std::string>> MatchingIdKeys(const engine::StorageEng
   return keys;
 }
 
-// Compiles arrayFilters and $pull conditions of updates with the query matcher.
-class MatcherPredicate : public query::update::ElementPredicate {
- public:
-  MatcherPredicate(query::match::MatchExpressionPtr filter, query::update::PredicateSpec spec)
-      : filter_(std::move(filter)), spec_(spec), root_(spec.root_name) {}
-
-  bool Matches(const bson_iter_t& element) const override {
-    if (spec_.target == query::update::PredicateSpec::Target::kDocument) {
-      if (!BSON_ITER_HOLDS_DOCUMENT(&element)) return false;
-      uint32_t length = 0;
-      const uint8_t* data = nullptr;
-      bson_iter_document(&element, &length, &data);
-      return filter_->Matches(DocumentView(data, length));
-    }
-    bson_t wrapped = BSON_INITIALIZER;
-    bson_append_iter(&wrapped, root_.data(), static_cast<int>(root_.size()), &element);
-    bool matches = filter_->Matches(DocumentView(&wrapped));
-    bson_destroy(&wrapped);
-    return matches;
-  }
-
- private:
-  query::match::MatchExpressionPtr filter_;
-  query::update::PredicateSpec spec_;
-  std::string root_;
-};
-
-absl::StatusOr<std::unique_ptr<query::update::ElementPredicate>> CompilePredicate(
-    const query::update::PredicateSpec& spec) {
-  ASSIGN_OR_RETURN(auto filter, query::match::ParseFilter(spec.filter));
-  return std::unique_ptr<query::update::ElementPredicate>(
-      new MatcherPredicate(std::move(filter), spec));
-}
-
 absl::StatusOr<query::update::UpdatePlan> ParseUpdate(const UpdateSpec& spec) {
   query::update::UpdateParseOptions options;
   for (const Document& filter : spec.array_filters) options.array_filters.push_back(filter.view());
-  options.predicate_factory = &CompilePredicate;
+  options.predicate_factory = &CompileUpdatePredicate;
   return query::update::UpdatePlan::Parse(spec.update.view(), options);
 }
 
@@ -247,14 +217,17 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
                                                    const std::string& key,
                                                    const query::match::MatchExpression& filter,
                                                    const query::update::UpdatePlan& plan,
-                                                   UpdateResult* result) {
+                                                   bool return_images, UpdateResult* result) {
   bool matched = false;
   bool modified = false;
+  std::optional<Document> before, after;
   // Atomicity/durability: the new version and its statistics delta are one RocksDB write,
   // fsynced before acknowledgement in kDurable mode. The row lock taken by GetForUpdate makes
   // the read-modify-write atomic: concurrent updates of one document never lose a write.
   RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
     matched = modified = false;
+    before.reset();
+    after.reset();
     ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection.id, key));
     if (!current.has_value()) return absl::OkStatus();
     DocumentView old_doc = ViewOf(*current);
@@ -262,6 +235,10 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
     if (plan.uses_positional()) details.RequestElemMatchKey();
     if (!filter.Matches(old_doc, &details)) return absl::OkStatus();
     matched = true;
+    if (return_images) {
+      before = Document::Copy(old_doc);
+      after = Document::Copy(old_doc);
+    }
     query::update::ApplyContext context;
     if (details.has_elem_match_key()) {
       size_t index = 0;
@@ -283,6 +260,7 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
     }
     if (stored.view().BytesEqual(old_doc)) return absl::OkStatus();
     modified = true;
+    if (return_images) after = stored.Clone();
     return records_->Put(
         txn, collection.id, key,
         absl::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()),
@@ -290,6 +268,10 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
   }));
   if (matched) ++result->matched;
   if (modified) ++result->modified;
+  if (matched && return_images) {
+    result->before = std::move(before);
+    result->after = std::move(after);
+  }
   return matched;
 }
 
@@ -326,6 +308,7 @@ absl::Status DatabaseImpl::Upsert(const engine::CollectionInfo& collection, cons
         std::nullopt);
   }));
   result->upserted_id = IdDocument(id);
+  if (spec.return_images) result->after = std::move(stored);
   return absl::OkStatus();
 }
 
@@ -351,17 +334,74 @@ absl::StatusOr<UpdateResult> DatabaseImpl::Update(absl::string_view ns, const Up
   // changed so it no longer matches looks again, a few times, before reporting no match.
   for (int attempt = 0; attempt < 5; ++attempt) {
     ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                     MatchingIdKeys(*engine_, collection, spec.filter.view(), spec.multi ? 0 : 1));
+                     MatchingIdKeys(*engine_, collection, spec.filter.view(), spec.multi ? 0 : 1,
+                                    spec.sort.view()));
     if (keys.empty()) break;
     bool any = false;
     for (const std::string& key : keys) {
-      ASSIGN_OR_RETURN(bool matched, UpdateOneRecord(*collection, key, *filter, plan, &result));
+      ASSIGN_OR_RETURN(bool matched, UpdateOneRecord(*collection, key, *filter, plan,
+                                                     spec.return_images, &result));
       any = any || matched;
     }
     if (any || spec.multi) break;
   }
   if (result.matched == 0 && spec.upsert) RETURN_IF_ERROR(Upsert(*collection, spec, plan, &result));
   return result;
+}
+
+absl::StatusOr<FindAndRemoveResult> DatabaseImpl::FindAndRemove(absl::string_view ns,
+                                                                DocumentView filter,
+                                                                DocumentView sort) {
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  ASSIGN_OR_RETURN(auto parsed_filter, query::match::ParseFilter(filter));
+  absl::ReaderMutexLock ddl(&ddl_mu_);
+  FindAndRemoveResult result;
+  engine::CollectionHandle collection = catalog_->Find(ns);
+  if (collection == nullptr) return result;
+  // The first match on a snapshot, removed under its row lock if it still matches; if a
+  // concurrent writer changed it first, look again.
+  for (int attempt = 0; attempt < 5 && !result.removed.has_value(); ++attempt) {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                     MatchingIdKeys(*engine_, collection, filter, 1, sort));
+    if (keys.empty()) break;
+    // Atomicity/durability: one RocksDB write (record + statistics), fsynced in kDurable mode.
+    RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
+      result.removed.reset();
+      ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection->id, keys[0]));
+      if (!current.has_value() || !parsed_filter->Matches(ViewOf(*current))) {
+        return absl::OkStatus();
+      }
+      RETURN_IF_ERROR(records_->Remove(txn, collection->id, keys[0], current->size()));
+      result.removed = Document::Copy(ViewOf(*current));
+      return absl::OkStatus();
+    }));
+  }
+  return result;
+}
+
+absl::StatusOr<Document> DatabaseImpl::Distinct(absl::string_view ns, absl::string_view key,
+                                                DocumentView filter) {
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  if (key.empty()) {
+    return MongoError(static_cast<ErrorCode>(40352),
+                      "FieldPath cannot be constructed with empty string");
+  }
+  if (key[0] == '$') {
+    return MongoError(static_cast<ErrorCode>(16410),
+                      absl::StrCat("FieldPath field names may not start with '$'. Consider using "
+                                   "$getField or $setField."));
+  }
+  QuerySpec spec;
+  spec.filter = Document::Copy(filter);
+  ASSIGN_OR_RETURN(auto execution,
+                   QueryExecution::Create(*engine_, catalog_->Find(ns), std::move(spec)));
+  query::sort::DistinctSet values;
+  while (true) {
+    ASSIGN_OR_RETURN(auto next, execution->Next());
+    if (!next.has_value()) break;
+    RETURN_IF_ERROR(query::sort::CollectDistinctValues(ViewOf(*next), key, &values));
+  }
+  return values.ToArrayDocument();
 }
 
 absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView filter, int64_t skip,

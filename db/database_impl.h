@@ -49,12 +49,23 @@ struct UpdateSpec {
   bool multi = false;
   bool upsert = false;
   std::vector<Document> array_filters;
+  Document sort;               // which document a single update picks first ({}: `_id` order)
+  bool return_images = false;  // fill UpdateResult::before/after (findAndModify)
 };
 
 struct UpdateResult {
   int64_t matched = 0;
   int64_t modified = 0;
   std::optional<Document> upserted_id;  // {_id: v} when the upsert inserted
+  // With UpdateSpec::return_images: the matched document before and after the update (after
+  // is the inserted document for an upsert).
+  std::optional<Document> before;
+  std::optional<Document> after;
+};
+
+// findAndModify's remove form: deletes the first match (by `sort`) and returns it.
+struct FindAndRemoveResult {
+  std::optional<Document> removed;
 };
 
 class DatabaseImpl {
@@ -83,6 +94,14 @@ class DatabaseImpl {
   // asked and nothing matched. Each document's update is atomic; a multi update is not.
   absl::StatusOr<UpdateResult> Update(absl::string_view ns, const UpdateSpec& spec);
 
+  // Removes the first document matching `filter` in `sort` order; returns it.
+  absl::StatusOr<FindAndRemoveResult> FindAndRemove(absl::string_view ns, DocumentView filter,
+                                                    DocumentView sort);
+
+  // The distinct values at `key` among documents matching `filter`, as a BSON array document.
+  absl::StatusOr<Document> Distinct(absl::string_view ns, absl::string_view key,
+                                    DocumentView filter);
+
   // Number of documents matching `filter`, after skip, capped at limit (0 = none).
   absl::StatusOr<int64_t> Count(absl::string_view ns, DocumentView filter, int64_t skip,
                                 int64_t limit);
@@ -99,7 +118,8 @@ class DatabaseImpl {
   absl::StatusOr<bool> UpdateOneRecord(const engine::CollectionInfo& collection,
                                        const std::string& key,
                                        const query::match::MatchExpression& filter,
-                                       const query::update::UpdatePlan& plan, UpdateResult* result);
+                                       const query::update::UpdatePlan& plan, bool return_images,
+                                       UpdateResult* result);
   absl::Status Upsert(const engine::CollectionInfo& collection, const UpdateSpec& spec,
                       const query::update::UpdatePlan& plan, UpdateResult* result);
   // Inserts docs[begin, end) in one transaction; appends results. Returns the index of the

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "db/matcher_adapters.h"
 #include "document/key_string.h"
 #include "query/match/parser.h"
+#include "query/sort/sort_buffer.h"
 
 namespace strata::db {
 namespace {
@@ -46,9 +49,18 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
       new QueryExecution(engine, std::move(collection), std::move(spec)));
   QuerySpec& s = execution->spec_;
   ASSIGN_OR_RETURN(execution->filter_, query::match::ParseFilter(s.filter.view()));
-  if (!s.sort.view().empty() || !s.projection.view().empty()) {
-    return MongoError(ErrorCode::kNotImplemented,
-                      "sort and projection are not supported by this build yet");
+  if (!s.sort.view().empty()) {
+    ASSIGN_OR_RETURN(query::sort::SortSpec sort, query::sort::SortSpec::Parse(s.sort.view()));
+    if (sort.natural_direction() < 0) {
+      return MongoError(ErrorCode::kNotImplemented,
+                        "{$natural: -1} (reverse scans) is not supported by this build yet");
+    }
+    if (!sort.empty()) execution->sort_ = std::move(sort);
+  }
+  if (!s.projection.view().empty()) {
+    ASSIGN_OR_RETURN(query::projection::Projection projection,
+                     ParseProjection(s.projection.view(), s.filter.view()));
+    if (!projection.is_identity()) execution->projection_ = std::move(projection);
   }
   execution->point_id_key_ = PinnedIdKey(s.filter.view());
   execution->to_skip_ = s.skip;
@@ -92,9 +104,48 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextMatching() 
   return std::optional<absl::string_view>();
 }
 
-absl::Status QueryExecution::MaterializeSorted() { return absl::OkStatus(); }
+absl::Status QueryExecution::MaterializeSorted() {
+  // Top-k when limited: only skip + limit entries are ever held.
+  std::optional<size_t> keep;
+  if (spec_.limit > 0) keep = static_cast<size_t>(spec_.skip + spec_.limit);
+  query::sort::SortBuffer buffer(keep);
+  while (true) {
+    ASSIGN_OR_RETURN(auto next, NextMatching());
+    if (!next.has_value()) break;
+    ASSIGN_OR_RETURN(std::string key, sort_->SortKey(ViewOf(*next)));
+    buffer.Add(std::move(key), Document::Copy(ViewOf(*next)));
+    if (buffer.bytes() > kMaxSortBytes) {
+      return MongoError(
+          ErrorCode::kQueryExceededMemoryLimitNoDiskUseAllowed,
+          absl::StrCat("Executor error during find command :: caused by :: Sort "
+                       "exceeded memory limit of ",
+                       kMaxSortBytes, " bytes, but did not opt in to external sorting."));
+    }
+  }
+  sorted_ = buffer.Finish();
+  sorted_next_ = std::min(sorted_.size(), static_cast<size_t>(spec_.skip));
+  to_skip_ = 0;
+  iterator_.reset();
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextUnprojected() {
+  if (sort_.has_value() && !exhausted_) {
+    if (!sorted_ready_) {
+      sorted_ready_ = true;
+      RETURN_IF_ERROR(MaterializeSorted());
+    }
+    if (remaining_ != 0 && sorted_next_ < sorted_.size()) {
+      if (remaining_ > 0) --remaining_;
+      const Document& doc = sorted_[sorted_next_++];
+      return std::optional<absl::string_view>(
+          absl::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()));
+    }
+    exhausted_ = true;
+    sorted_.clear();
+    snapshot_.reset();
+    return std::optional<absl::string_view>();
+  }
   while (!exhausted_) {
     if (remaining_ == 0) break;
     ASSIGN_OR_RETURN(auto next, NextMatching());
@@ -115,7 +166,26 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextUnprojected
 absl::StatusOr<std::optional<absl::string_view>> QueryExecution::Advance() {
   auto next = NextUnprojected();
   if (!next.ok()) exhausted_ = true;
-  return next;
+  if (!next.ok() || !next->has_value() || !projection_.has_value()) return next;
+  std::optional<size_t> positional;
+  if (projection_->has_positional()) {
+    // The array position the filter matched, for "a.$".
+    query::match::MatchDetails details;
+    details.RequestElemMatchKey();
+    filter_->Matches(ViewOf(**next), &details);
+    size_t index = 0;
+    if (details.has_elem_match_key() && absl::SimpleAtoi(details.elem_match_key(), &index)) {
+      positional = index;
+    }
+  }
+  ASSIGN_OR_RETURN(Document projected, projection_->Apply(ViewOf(**next), positional));
+  projected_.assign(reinterpret_cast<const char*>(projected.data()), projected.size());
+  return std::optional<absl::string_view>(projected_);
+}
+
+absl::StatusOr<Document> ApplyProjection(DocumentView projection, DocumentView doc) {
+  ASSIGN_OR_RETURN(query::projection::Projection parsed, ParseProjection(projection, std::nullopt));
+  return parsed.Apply(doc);
 }
 
 absl::StatusOr<bool> QueryExecution::HasNext() {

@@ -22,6 +22,8 @@
 #include "engine/catalog.h"
 #include "engine/record_store.h"
 #include "query/match/match_expression.h"
+#include "query/projection/projection.h"
+#include "query/sort/sort_spec.h"
 #include "strata/document.h"
 
 namespace strata::db {
@@ -70,7 +72,9 @@ class QueryExecution {
   engine::CollectionHandle collection_;
   QuerySpec spec_;
   query::match::MatchExpressionPtr filter_;
-  std::optional<std::string> point_id_key_;  // set when the filter pins `_id`
+  std::optional<query::sort::SortSpec> sort_;                // set when sorting
+  std::optional<query::projection::Projection> projection_;  // set when projecting
+  std::optional<std::string> point_id_key_;                  // set when the filter pins `_id`
 
   std::shared_ptr<engine::Snapshot> snapshot_;
   std::unique_ptr<engine::RecordIterator> iterator_;
@@ -78,18 +82,22 @@ class QueryExecution {
   bool source_started_ = false;
   bool source_done_ = false;
 
-  // Sorted results (when spec_.sort is not empty), consumed from sorted_next_.
+  // Sorted results (when sorting), already skipped and limited, consumed from sorted_next_.
   bool sorted_ready_ = false;
-  std::vector<std::string> sorted_;
+  std::vector<Document> sorted_;
   size_t sorted_next_ = 0;
 
   int64_t to_skip_ = 0;
   int64_t remaining_ = -1;  // < 0: unlimited
   std::optional<std::string> peeked_;
   std::string returned_;
+  std::string projected_;  // bytes of the last projected document
   int64_t docs_examined_ = 0;
   bool exhausted_ = false;
 };
+
+// Applies a find-style projection (no positional `$`) to one document.
+absl::StatusOr<Document> ApplyProjection(DocumentView projection, DocumentView doc);
 
 }  // namespace strata::db
 

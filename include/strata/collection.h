@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -22,17 +23,36 @@ class QueryExecution;
 }  // namespace db
 
 struct FindOptions {
+  // Sort order, e.g. {age: -1, name: 1}. Default {}: `_id` order.
+  DocumentView sort;
+  // Projection, e.g. {name: 1, _id: 0}. Default {}: whole documents.
+  DocumentView projection;
   // Documents to skip first. Default 0; must be >= 0.
   int64_t skip = 0;
   // Most documents to return; 0 (default) means no limit. Must be >= 0.
   int64_t limit = 0;
 };
 
-struct ReplaceResult {
+struct UpdateOptions {
+  // Insert a document built from the filter's equality fields and the update when nothing
+  // matches. Default: false.
+  bool upsert = false;
+  // Filters for `$[identifier]` positional updates. Default: none. Views must outlive the call.
+  std::vector<DocumentView> array_filters;
+};
+
+struct UpdateResult {
   int64_t matched = 0;
   int64_t modified = 0;
   // {_id: v} of the inserted document when an upsert inserted one.
   std::optional<Document> upserted_id;
+};
+
+struct FindOneAndUpdateOptions {
+  DocumentView sort;        // which match is updated first. Default {}: `_id` order
+  DocumentView projection;  // of the returned document. Default {}: whole document
+  bool upsert = false;      // Default: false
+  bool return_new = false;  // return the document after the update. Default: before
 };
 
 // Documents of one read, in order, on one consistent snapshot.
@@ -76,14 +96,35 @@ class Collection {
   // Deletes every document matching `filter`; returns how many.
   absl::StatusOr<int64_t> DeleteMany(DocumentView filter);
 
-  // Replaces the first document matching `filter` (keeping its `_id`).
-  absl::StatusOr<ReplaceResult> ReplaceOne(DocumentView filter, DocumentView replacement,
-                                           bool upsert = false);
+  // Replaces the first document matching `filter` (keeping its `_id`). `replacement` must not
+  // contain update operators.
+  absl::StatusOr<UpdateResult> ReplaceOne(DocumentView filter, DocumentView replacement,
+                                          bool upsert = false);
+
+  // Applies update operators ({$set: …, $inc: …}) to the first / every matching document.
+  // Each document's update is atomic; UpdateMany as a whole is not.
+  absl::StatusOr<UpdateResult> UpdateOne(DocumentView filter, DocumentView update,
+                                         const UpdateOptions& options = {});
+  absl::StatusOr<UpdateResult> UpdateMany(DocumentView filter, DocumentView update,
+                                          const UpdateOptions& options = {});
+
+  // Updates the first match (in `options.sort` order) and returns it (before or after the
+  // update); nullopt when nothing matched and nothing was upserted.
+  absl::StatusOr<std::optional<Document>> FindOneAndUpdate(
+      DocumentView filter, DocumentView update, const FindOneAndUpdateOptions& options = {});
+
+  // The distinct values at dotted path `key` among the matching documents (arrays unwound one
+  // level, as MongoDB's distinct), each as a one-field document {v: value}, in BSON order.
+  absl::StatusOr<std::vector<Document>> Distinct(std::string_view key,
+                                                 DocumentView filter = DocumentView());
 
   // Number of documents matching `filter`.
   absl::StatusOr<int64_t> CountDocuments(DocumentView filter = DocumentView());
 
  private:
+  absl::StatusOr<UpdateResult> Update(DocumentView filter, DocumentView update, bool multi,
+                                      const UpdateOptions& options);
+
   db::DatabaseImpl* db_;
   std::string ns_;
 };

@@ -5,7 +5,7 @@
 #ifndef STRATA_ERROR_H_
 #define STRATA_ERROR_H_
 
-#include <string_view>
+#include <string>
 
 #include "absl/status/status.h"
 
@@ -14,7 +14,7 @@ namespace strata {
 // MongoDB's numeric code for `status` (0 for OK), e.g. 11000 DuplicateKey, 26 NamespaceNotFound.
 int MongoErrorCode(const absl::Status& status);
 // MongoDB's codeName for `status` ("DuplicateKey", "BadValue", …).
-std::string_view MongoErrorCodeName(const absl::Status& status);
+std::string MongoErrorCodeName(const absl::Status& status);
 
 }  // namespace strata
 

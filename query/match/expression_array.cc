@@ -28,22 +28,24 @@ std::string SizeMatchExpression::DebugString() const {
   return absl::StrCat(PathPrefix(), "$size ", size_);
 }
 
+bool ElemMatchObjectMatchExpression::MatchesElement(const bson_iter_t& element) const {
+  const bson_type_t type = bson_iter_type(&element);
+  uint32_t length = 0;
+  const uint8_t* data = nullptr;
+  if (type == BSON_TYPE_DOCUMENT) {
+    bson_iter_document(&element, &length, &data);
+  } else if (type == BSON_TYPE_ARRAY) {
+    bson_iter_array(&element, &length, &data);
+  }
+  return data != nullptr && sub_->Matches(DocumentView(data, length), nullptr);
+}
+
 bool ElemMatchObjectMatchExpression::MatchesValue(const bson_iter_t* value,
                                                   MatchDetails* details) const {
   bson_iter_t element;
   if (!ArrayElements(value, &element)) return false;
   while (bson_iter_next(&element)) {
-    const bson_type_t type = bson_iter_type(&element);
-    if (type != BSON_TYPE_DOCUMENT && type != BSON_TYPE_ARRAY) continue;
-    uint32_t length = 0;
-    const uint8_t* data = nullptr;
-    if (type == BSON_TYPE_DOCUMENT) {
-      bson_iter_document(&element, &length, &data);
-    } else {
-      bson_iter_array(&element, &length, &data);
-    }
-    if (data == nullptr) continue;
-    if (sub_->Matches(DocumentView(data, length), nullptr)) {
+    if (MatchesElement(element)) {
       if (details != nullptr && details->elem_match_key_requested()) {
         details->SetElemMatchKey(IterKey(element));
       }
@@ -57,19 +59,19 @@ std::string ElemMatchObjectMatchExpression::DebugString() const {
   return absl::StrCat(PathPrefix(), "$elemMatch(", sub_->DebugString(), ")");
 }
 
+bool ElemMatchValueMatchExpression::MatchesElement(const bson_iter_t& element) const {
+  for (const auto& child : children_) {
+    if (!child->MatchesValue(&element, nullptr)) return false;
+  }
+  return true;
+}
+
 bool ElemMatchValueMatchExpression::MatchesValue(const bson_iter_t* value,
                                                  MatchDetails* details) const {
   bson_iter_t element;
   if (!ArrayElements(value, &element)) return false;
   while (bson_iter_next(&element)) {
-    bool all = true;
-    for (const auto& child : children_) {
-      if (!child->MatchesValue(&element, nullptr)) {
-        all = false;
-        break;
-      }
-    }
-    if (all) {
+    if (MatchesElement(element)) {
       if (details != nullptr && details->elem_match_key_requested()) {
         details->SetElemMatchKey(IterKey(element));
       }

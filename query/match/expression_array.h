@@ -33,11 +33,13 @@ class SizeMatchExpression final : public PathMatchExpression {
 class ElemMatchObjectMatchExpression final : public PathMatchExpression {
  public:
   ElemMatchObjectMatchExpression(FieldPath path, MatchExpressionPtr sub)
-      : PathMatchExpression(MatchType::kElemMatchObject, std::move(path),
-                            LeafArrays::kNoTraversal),
+      : PathMatchExpression(MatchType::kElemMatchObject, std::move(path), LeafArrays::kNoTraversal),
         sub_(std::move(sub)) {}
 
   bool MatchesValue(const bson_iter_t* value, MatchDetails* details = nullptr) const override;
+  // Whether one array element satisfies the $elemMatch (what MatchesValue asks of each element;
+  // projection's $elemMatch uses it directly).
+  bool MatchesElement(const bson_iter_t& element) const;
   size_t num_children() const override { return 1; }
   const MatchExpression* child(size_t i) const override { return sub_.get(); }
   std::string DebugString() const override;
@@ -52,11 +54,12 @@ class ElemMatchObjectMatchExpression final : public PathMatchExpression {
 class ElemMatchValueMatchExpression final : public PathMatchExpression {
  public:
   ElemMatchValueMatchExpression(FieldPath path, std::vector<MatchExpressionPtr> children)
-      : PathMatchExpression(MatchType::kElemMatchValue, std::move(path),
-                            LeafArrays::kNoTraversal),
+      : PathMatchExpression(MatchType::kElemMatchValue, std::move(path), LeafArrays::kNoTraversal),
         children_(std::move(children)) {}
 
   bool MatchesValue(const bson_iter_t* value, MatchDetails* details = nullptr) const override;
+  // Whether one array element passes every operator (see ElemMatchObjectMatchExpression).
+  bool MatchesElement(const bson_iter_t& element) const;
   size_t num_children() const override { return children_.size(); }
   const MatchExpression* child(size_t i) const override { return children_[i].get(); }
   std::string DebugString() const override;

@@ -77,17 +77,16 @@ const char* OperatorName(MatchType type) {
 // ----- PathMatchExpression
 
 bool PathMatchExpression::Matches(DocumentView doc, MatchDetails* details) const {
-  return AnyPathValue(doc, path_, leaf_arrays_,
-                      [this, details](const bson_iter_t* value, const char* array_index) {
-                        if (!MatchesValue(value, details)) return false;
-                        // The outermost implicit array position wins over any inner one an
-                        // $elemMatch recorded.
-                        if (details != nullptr && array_index != nullptr &&
-                            details->elem_match_key_requested()) {
-                          details->SetElemMatchKey(array_index);
-                        }
-                        return true;
-                      });
+  return AnyPathValue(
+      doc, path_, leaf_arrays_, [this, details](const bson_iter_t* value, const char* array_index) {
+        if (!MatchesValue(value, details)) return false;
+        // The outermost implicit array position wins over any inner one an
+        // $elemMatch recorded.
+        if (details != nullptr && array_index != nullptr && details->elem_match_key_requested()) {
+          details->SetElemMatchKey(array_index);
+        }
+        return true;
+      });
 }
 
 std::string PathMatchExpression::PathPrefix() const {
@@ -97,11 +96,19 @@ std::string PathMatchExpression::PathPrefix() const {
 
 // ----- ComparisonMatchExpression
 
+ComparisonMatchExpression::ComparisonMatchExpression(MatchType type, FieldPath path,
+                                                     const bson_iter_t& operand)
+    : PathMatchExpression(type, std::move(path), LeafArrays::kTraverse),
+      operand_(operand),
+      operand_type_(bson_iter_type(&operand)),
+      operand_rank_(document::CanonicalTypeRank(bson_iter_type(&operand))),
+      operand_nan_(IsNaN(operand)) {}
+
 bool ComparisonMatchExpression::MatchesValue(const bson_iter_t* value,
                                              MatchDetails* details) const {
-  const bson_type_t operand_type = bson_iter_type(&operand_);
+  const bson_type_t operand_type = operand_type_;
   const int value_rank = value != nullptr ? document::CanonicalTypeRank(bson_iter_type(value)) : 0;
-  const int operand_rank = document::CanonicalTypeRank(operand_type);
+  const int operand_rank = operand_rank_;
   const MatchType op = type();
   if (value_rank != operand_rank) {
     if (value_rank + operand_rank == kNullAndUndefinedRanks) {
@@ -128,7 +135,7 @@ bool ComparisonMatchExpression::MatchesValue(const bson_iter_t* value,
   // NaN is equal to NaN but neither below nor above anything (the type order puts it below
   // every number, which is right for sorting, not for $lt).
   const bool value_nan = IsNaN(*value);
-  const bool operand_nan = IsNaN(operand_);
+  const bool operand_nan = operand_nan_;
   if (value_nan || operand_nan) {
     if (op == MatchType::kLt || op == MatchType::kGt) return false;
     return value_nan && operand_nan;  // $lte, $gte

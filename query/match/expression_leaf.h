@@ -51,8 +51,7 @@ class ComparisonMatchExpression final : public PathMatchExpression {
  public:
   // `type` is one of kEq, kLt, kLte, kGt, kGte. `operand` points into the filter document and
   // must not be undefined (the parser rejects it).
-  ComparisonMatchExpression(MatchType type, FieldPath path, const bson_iter_t& operand)
-      : PathMatchExpression(type, std::move(path), LeafArrays::kTraverse), operand_(operand) {}
+  ComparisonMatchExpression(MatchType type, FieldPath path, const bson_iter_t& operand);
 
   const bson_iter_t& operand() const { return operand_; }
   bool MatchesValue(const bson_iter_t* value, MatchDetails* details = nullptr) const override;
@@ -60,6 +59,10 @@ class ComparisonMatchExpression final : public PathMatchExpression {
 
  private:
   const bson_iter_t operand_;
+  // Derived from operand_ once, at parse time.
+  const bson_type_t operand_type_;
+  const int operand_rank_;
+  const bool operand_nan_;
 };
 
 // Regular-expression match on strings and symbols; a stored BSON regex value matches when its

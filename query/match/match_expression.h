@@ -178,8 +178,7 @@ class NotMatchExpression final : public MatchExpression {
 class AlwaysBooleanMatchExpression final : public MatchExpression {
  public:
   explicit AlwaysBooleanMatchExpression(bool value)
-      : MatchExpression(value ? MatchType::kAlwaysTrue : MatchType::kAlwaysFalse),
-        value_(value) {}
+      : MatchExpression(value ? MatchType::kAlwaysTrue : MatchType::kAlwaysFalse), value_(value) {}
   bool Matches(DocumentView doc, MatchDetails* details = nullptr) const override { return value_; }
   bool MatchesValue(const bson_iter_t* value, MatchDetails* details = nullptr) const override {
     return value_;

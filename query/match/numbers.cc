@@ -74,8 +74,8 @@ bool DecimalToInt64(const Decimal& d, bool exact, int64_t* out) {
       }
     }
   }
-  const uint128 limit = d.negative ? (static_cast<uint128>(1) << 63)
-                                   : (static_cast<uint128>(1) << 63) - 1;
+  const uint128 limit =
+      d.negative ? (static_cast<uint128>(1) << 63) : (static_cast<uint128>(1) << 63) - 1;
   if (magnitude > limit) return false;
   if (d.negative) {
     *out = magnitude == (static_cast<uint128>(1) << 63)
@@ -165,6 +165,31 @@ bool ExactInt64(const bson_iter_t& it, int64_t* out) {
     }
     default:
       return TruncateToInt64(it, out);
+  }
+}
+
+bool IsTruthy(const bson_iter_t& it) {
+  switch (bson_iter_type(&it)) {
+    case BSON_TYPE_BOOL:
+      return bson_iter_bool(&it);
+    case BSON_TYPE_NULL:
+    case BSON_TYPE_UNDEFINED:
+    case BSON_TYPE_EOD:
+      return false;
+    case BSON_TYPE_INT32:
+      return bson_iter_int32(&it) != 0;
+    case BSON_TYPE_INT64:
+      return bson_iter_int64(&it) != 0;
+    case BSON_TYPE_DOUBLE:
+      return bson_iter_double(&it) != 0.0;  // NaN != 0
+    case BSON_TYPE_DECIMAL128: {
+      bson_decimal128_t value;
+      bson_iter_decimal128(&it, &value);
+      const Decimal d = Decode(value);
+      return d.kind != Decimal::kFinite || d.coefficient != 0;
+    }
+    default:
+      return true;
   }
 }
 

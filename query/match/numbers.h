@@ -31,6 +31,10 @@ bool TruncateToInt64(const bson_iter_t& it, int64_t* out);
 // and "1E+2" qualify; 1.5 does not). False otherwise.
 bool ExactInt64(const bson_iter_t& it, int64_t* out);
 
+// MongoDB's truthiness of a value ($exists: <value>): false for false, null, undefined and
+// numeric zero of any type (decimal "0E+3" too); true for everything else, NaN included.
+bool IsTruthy(const bson_iter_t& it);
+
 // A short text form of a value for error messages: numbers as numbers, strings quoted, other
 // types by their MongoDB type name.
 std::string ValueForMessage(const bson_iter_t& it);

@@ -62,7 +62,7 @@ bool FirstChild(const bson_iter_t& it, bson_iter_t* first) {
 // between the two forms of $elemMatch.
 bool IsTopLevelOperatorName(absl::string_view name) {
   static constexpr absl::string_view kNames[] = {
-      "$and",        "$or",          "$nor",      "$expr", "$where", "$text", "$comment",
+      "$and",        "$or",         "$nor",         "$expr", "$where", "$text", "$comment",
       "$jsonSchema", "$alwaysTrue", "$alwaysFalse", "$id",   "$ref",   "$db",   "$sampleRate"};
   for (absl::string_view n : kNames) {
     if (n == name) return true;
@@ -72,13 +72,16 @@ bool IsTopLevelOperatorName(absl::string_view name) {
 
 // Operators that follow a field name ({field: {$op: …}}).
 bool IsFieldOperatorName(absl::string_view name) {
-  static constexpr absl::string_view kNames[] = {
-      "$eq",          "$ne",           "$lt",          "$lte",           "$gt",
-      "$gte",         "$in",           "$nin",         "$exists",        "$type",
-      "$size",        "$all",          "$elemMatch",   "$mod",           "$regex",
-      "$options",     "$not",          "$bitsAllSet",  "$bitsAllClear",  "$bitsAnySet",
-      "$bitsAnyClear", "$near",        "$nearSphere",  "$geoNear",       "$geoWithin",
-      "$within",      "$geoIntersects", "$maxDistance", "$minDistance"};
+  static constexpr absl::string_view kNames[] = {"$eq",           "$ne",         "$lt",
+                                                 "$lte",          "$gt",         "$gte",
+                                                 "$in",           "$nin",        "$exists",
+                                                 "$type",         "$size",       "$all",
+                                                 "$elemMatch",    "$mod",        "$regex",
+                                                 "$options",      "$not",        "$bitsAllSet",
+                                                 "$bitsAllClear", "$bitsAnySet", "$bitsAnyClear",
+                                                 "$near",         "$nearSphere", "$geoNear",
+                                                 "$geoWithin",    "$within",     "$geoIntersects",
+                                                 "$maxDistance",  "$minDistance"};
   for (absl::string_view n : kNames) {
     if (n == name) return true;
   }
@@ -124,15 +127,18 @@ struct TypeAlias {
   int code;
 };
 constexpr TypeAlias kTypeAliases[] = {
-    {"double", 1},      {"string", 2},     {"object", 3},     {"array", 4},
-    {"binData", 5},     {"undefined", 6},  {"objectId", 7},   {"bool", 8},
-    {"date", 9},        {"null", 10},      {"regex", 11},     {"dbPointer", 12},
+    {"double", 1},      {"string", 2},     {"object", 3},
+    {"array", 4},       {"binData", 5},    {"undefined", 6},
+    {"objectId", 7},    {"bool", 8},       {"date", 9},
+    {"null", 10},       {"regex", 11},     {"dbPointer", 12},
     {"javascript", 13}, {"symbol", 14},    {"javascriptWithScope", 15},
-    {"int", 16},        {"timestamp", 17}, {"long", 18},      {"decimal", 19},
-    {"minKey", -1},     {"maxKey", 127},
+    {"int", 16},        {"timestamp", 17}, {"long", 18},
+    {"decimal", 19},    {"minKey", -1},    {"maxKey", 127},
 };
 
-bool IsValidTypeCode(int64_t code) { return (code >= 1 && code <= 19) || code == -1 || code == 127; }
+bool IsValidTypeCode(int64_t code) {
+  return (code >= 1 && code <= 19) || code == -1 || code == 127;
+}
 
 void AddTypeCode(int64_t code, TypeSet* set) {
   set->types.set(code == -1 ? static_cast<uint8_t>(BSON_TYPE_MINKEY) : static_cast<uint8_t>(code));
@@ -178,8 +184,7 @@ class Parser {
  private:
   absl::Status CheckDepth(int depth) const {
     if (depth > options_.max_depth) {
-      return BadValue(
-          absl::StrCat("exceeded maximum query tree depth of ", options_.max_depth));
+      return BadValue(absl::StrCat("exceeded maximum query tree depth of ", options_.max_depth));
     }
     return absl::OkStatus();
   }
@@ -187,9 +192,12 @@ class Parser {
   // A '$' field of a filter document. Returns null for operators that add no node ($comment).
   absl::StatusOr<MatchExpressionPtr> ParseTopLevel(const bson_iter_t& e, Level level, int depth) {
     const absl::string_view key = IterKey(e);
-    if (key == "$and") return ParseLogicalList(std::make_unique<AndMatchExpression>(), e, level, depth);
-    if (key == "$or") return ParseLogicalList(std::make_unique<OrMatchExpression>(), e, level, depth);
-    if (key == "$nor") return ParseLogicalList(std::make_unique<NorMatchExpression>(), e, level, depth);
+    if (key == "$and")
+      return ParseLogicalList(std::make_unique<AndMatchExpression>(), e, level, depth);
+    if (key == "$or")
+      return ParseLogicalList(std::make_unique<OrMatchExpression>(), e, level, depth);
+    if (key == "$nor")
+      return ParseLogicalList(std::make_unique<NorMatchExpression>(), e, level, depth);
     if (key == "$comment") return MatchExpressionPtr();
     if (key == "$alwaysTrue" || key == "$alwaysFalse") {
       int64_t value = 0;
@@ -262,8 +270,8 @@ class Parser {
   }
 
   absl::StatusOr<MatchExpressionPtr> ParseOperator(absl::string_view path,
-                                                   const bson_iter_t& object,
-                                                   const bson_iter_t& e, Level level, int depth) {
+                                                   const bson_iter_t& object, const bson_iter_t& e,
+                                                   Level level, int depth) {
     const absl::string_view key = IterKey(e);
     if (key == "$eq") return Comparison(MatchType::kEq, path, e);
     if (key == "$lt") return Comparison(MatchType::kLt, path, e);
@@ -288,7 +296,7 @@ class Parser {
     if (key == "$not") return ParseNot(path, e, level, depth);
     if (key == "$exists") {
       auto exists = std::make_unique<ExistsMatchExpression>(FieldPath(path));
-      if (bson_iter_as_bool(&e)) return MatchExpressionPtr(std::move(exists));
+      if (IsTruthy(e)) return MatchExpressionPtr(std::move(exists));
       return MatchExpressionPtr(new NotMatchExpression(std::move(exists)));
     }
     if (key == "$type") return ParseType(path, e);
@@ -482,7 +490,8 @@ class Parser {
   }
 
   absl::StatusOr<MatchExpressionPtr> ParseMod(absl::string_view path, const bson_iter_t& e) {
-    if (bson_iter_type(&e) != BSON_TYPE_ARRAY) return BadValue("malformed mod, needs to be an array");
+    if (bson_iter_type(&e) != BSON_TYPE_ARRAY)
+      return BadValue("malformed mod, needs to be an array");
     bson_iter_t it;
     if (!FirstChild(e, &it)) return BadValue("malformed mod, not enough elements");
     if (!IsNumber(it)) return BadValue("malformed mod, divisor not a number");
@@ -504,9 +513,8 @@ class Parser {
   static absl::Status ModArgument(const bson_iter_t& it, absl::string_view what, int64_t* out) {
     if (TruncateToInt64(it, out)) return absl::OkStatus();
     return BadValue(absl::StrCat("malformed mod, ", what, " value is invalid :: caused by :: ",
-                                 !IsFinite(it)
-                                     ? "Unable to coerce NaN/Inf to integral type"
-                                     : "Out of bounds coercing to integral value"));
+                                 !IsFinite(it) ? "Unable to coerce NaN/Inf to integral type"
+                                               : "Out of bounds coercing to integral value"));
   }
 
   absl::StatusOr<MatchExpressionPtr> ParseElemMatch(absl::string_view path, const bson_iter_t& e,
@@ -579,20 +587,19 @@ class Parser {
       if (IterChildren(e, &it)) {
         while (bson_iter_next(&it)) {
           if (!IsNumber(it)) {
-            return BadValue(absl::StrCat("bit positions must be an integer but got: ",
-                                         ValueForMessage(it)));
+            return BadValue(
+                absl::StrCat("bit positions must be an integer but got: ", ValueForMessage(it)));
           }
           if (IsNaN(it)) {
-            return BadValue(
-                absl::StrCat("bit positions cannot take a NaN: ", ValueForMessage(it)));
+            return BadValue(absl::StrCat("bit positions cannot take a NaN: ", ValueForMessage(it)));
           }
           int64_t position = 0;
           if (!ExactInt64(it, &position)) {
             int64_t truncated = 0;
             if (TruncateToInt64(it, &truncated) && truncated >= INT32_MIN &&
                 truncated <= INT32_MAX) {
-              return BadValue(absl::StrCat("bit positions must be an integer but got: ",
-                                           ValueForMessage(it)));
+              return BadValue(
+                  absl::StrCat("bit positions must be an integer but got: ", ValueForMessage(it)));
             }
             return BadValue(
                 absl::StrCat("bit positions cannot be represented as a 32-bit signed integer: ",
@@ -613,13 +620,14 @@ class Parser {
     } else if (IsNumber(e)) {
       int64_t mask = 0;
       if (IsNaN(e)) {
-        return MongoError(ErrorCode::kFailedToParse,
-                          absl::StrCat("Expected an integer, but found NaN in: ", OperatorName(type)));
+        return MongoError(
+            ErrorCode::kFailedToParse,
+            absl::StrCat("Expected an integer, but found NaN in: ", OperatorName(type)));
       }
       if (!ExactInt64(e, &mask)) {
-        return MongoError(ErrorCode::kFailedToParse,
-                          absl::StrCat("Expected an integer: ", OperatorName(type), ": ",
-                                       ValueForMessage(e)));
+        return MongoError(
+            ErrorCode::kFailedToParse,
+            absl::StrCat("Expected an integer: ", OperatorName(type), ": ", ValueForMessage(e)));
       }
       if (mask < 0) {
         return MongoError(ErrorCode::kFailedToParse,
@@ -640,11 +648,12 @@ class Parser {
         }
       }
     } else {
-      return BadValue(absl::StrCat(OperatorName(type),
-                                   " takes an Array, a number, or a BinData but received: ",
-                                   ValueForMessage(e)));
+      return BadValue(absl::StrCat(
+          OperatorName(type),
+          " takes an Array, a number, or a BinData but received: ", ValueForMessage(e)));
     }
-    return MatchExpressionPtr(new BitTestMatchExpression(type, FieldPath(path), std::move(positions)));
+    return MatchExpressionPtr(
+        new BitTestMatchExpression(type, FieldPath(path), std::move(positions)));
   }
 
   const ParseOptions& options_;

@@ -52,7 +52,8 @@ class Walker {
       const bson_type_t type = bson_iter_type(&it);
       if (type == BSON_TYPE_ARRAY) return InArray(it, i + 1, array_index);
       if (i + 1 == path_.size()) return visit_(&it, array_index);
-      if (type != BSON_TYPE_DOCUMENT) return visit_(nullptr, array_index);  // a scalar has no fields
+      if (type != BSON_TYPE_DOCUMENT)
+        return visit_(nullptr, array_index);  // a scalar has no fields
       Children(it, &data, &length);
       ++i;
     }
@@ -67,7 +68,8 @@ class Walker {
 
     if (j == path_.size()) {
       // The path ends at this array: its elements (implicit traversal), then the array.
-      if (leaf_arrays_ == LeafArrays::kTraverse && bson_iter_init_from_data(&element, data, length)) {
+      if (leaf_arrays_ == LeafArrays::kTraverse &&
+          bson_iter_init_from_data(&element, data, length)) {
         while (bson_iter_next(&element)) {
           if (visit_(&element, array_index != nullptr ? array_index : bson_iter_key(&element))) {
             return true;
@@ -128,8 +130,8 @@ FieldPath::FieldPath(absl::string_view dotted) : dotted_(dotted) {
     const size_t dot = dotted.find('.', start);
     const size_t end = dot == absl::string_view::npos ? dotted.size() : dot;
     const absl::string_view part = dotted.substr(start, end - start);
-    parts_.push_back(Part{static_cast<uint32_t>(start), static_cast<uint32_t>(end - start),
-                          AllDigits(part)});
+    parts_.push_back(
+        Part{static_cast<uint32_t>(start), static_cast<uint32_t>(end - start), AllDigits(part)});
     if (dot == absl::string_view::npos) break;
     start = dot + 1;
   }

@@ -51,8 +51,8 @@ absl::StatusOr<std::unique_ptr<Regex>> Regex::Compile(absl::string_view pattern,
       case 'u':
         break;
       default:
-        return MongoError(ErrorCode::kBadValue,
-                          absl::StrCat("invalid flag in regex options: ", absl::string_view(&c, 1)));
+        return MongoError(ErrorCode::kBadValue, absl::StrCat("invalid flag in regex options: ",
+                                                             absl::string_view(&c, 1)));
     }
   }
   if (pattern.find('\0') != absl::string_view::npos) {
@@ -66,9 +66,8 @@ absl::StatusOr<std::unique_ptr<Regex>> Regex::Compile(absl::string_view pattern,
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     if (pcre2_get_error_message(error, message, sizeof(message)) < 0) message[0] = 0;
-    return MongoError(ErrorCode::kBadValue,
-                      absl::StrCat("Regular expression is invalid: ",
-                                   reinterpret_cast<const char*>(message)));
+    return MongoError(ErrorCode::kBadValue, absl::StrCat("Regular expression is invalid: ",
+                                                         reinterpret_cast<const char*>(message)));
   }
   // JIT is an optimisation: where it is unavailable pcre2_match interprets the pattern.
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);

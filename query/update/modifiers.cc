@@ -28,18 +28,48 @@ absl::Status BadValue(absl::string_view message) {
   return MongoError(ErrorCode::kBadValue, message);
 }
 
+// Streams elements into a new array under a slot's key (keys renumbered from 0).
+class ArrayWriter {
+ public:
+  explicit ArrayWriter(const Slot& slot) : slot_(slot) {
+    bson_append_array_begin(slot.dst, slot.key.data(), static_cast<int>(slot.key.size()), &array_);
+  }
+  ~ArrayWriter() { bson_append_array_end(slot_.dst, &array_); }
+  ArrayWriter(const ArrayWriter&) = delete;
+  ArrayWriter& operator=(const ArrayWriter&) = delete;
+
+  void Append(const bson_iter_t& value) {
+    const char* key = nullptr;
+    const size_t length = bson_uint32_to_string(next_, &key, buffer_, sizeof(buffer_));
+    AppendIter(&array_, absl::string_view(key, length), value);
+    ++next_;
+  }
+  template <typename Range>
+  void AppendAll(const Range& values) {
+    for (const bson_iter_t& value : values) Append(value);
+  }
+
+ private:
+  const Slot& slot_;
+  bson_t array_;
+  uint32_t next_ = 0;
+  char buffer_[24];
+};
+
 // Writes `values` as an array under the slot's key.
 void WriteArray(const Slot& slot, const std::vector<bson_iter_t>& values) {
-  bson_t array;
-  bson_append_array_begin(slot.dst, slot.key.data(), static_cast<int>(slot.key.size()), &array);
-  char buffer[24];
-  for (size_t i = 0; i < values.size(); ++i) {
-    const char* key = nullptr;
-    const size_t length = bson_uint32_to_string(static_cast<uint32_t>(i), &key, buffer,
-                                                sizeof(buffer));
-    AppendIter(&array, absl::string_view(key, length), values[i]);
+  ArrayWriter writer(slot);
+  writer.AppendAll(values);
+}
+
+// Number of elements of the array at `it`.
+size_t ArraySize(const bson_iter_t& it) {
+  size_t count = 0;
+  bson_iter_t child;
+  if (bson_iter_recurse(&it, &child)) {
+    while (bson_iter_next(&child)) ++count;
   }
-  bson_append_array_end(slot.dst, &array);
+  return count;
 }
 
 // The elements of the array at `it`.
@@ -123,11 +153,10 @@ class ArithmeticModifier : public Modifier {
                                            const ApplyState& state) const override {
     Number value;
     if (!ReadNumber(current, &value)) {
-      return MongoError(
-          ErrorCode::kTypeMismatch,
-          absl::StrCat("Cannot apply ", Name(), " to a value of non-numeric type. {",
-                       state.IdText(), "} has the field '", slot.key, "' of non-numeric type ",
-                       TypeName(bson_iter_type(&current))));
+      return MongoError(ErrorCode::kTypeMismatch,
+                        absl::StrCat("Cannot apply ", Name(), " to a value of non-numeric type. {",
+                                     state.IdText(), "} has the field '", slot.key,
+                                     "' of non-numeric type ", TypeName(bson_iter_type(&current))));
     }
     Number result;
     if (!Compute(op_, operand_, value, &result)) {
@@ -213,28 +242,22 @@ class CurrentDateModifier : public Modifier {
 // A $sort specification of $push: the whole element, or fields of document elements.
 struct SortSpec {
   bool whole = true;
-  int direction = 1;                               // whole element
+  int direction = 1;                                // whole element
   std::vector<std::pair<std::string, int>> fields;  // path, direction
 };
 
-// The value used to sort `element` by `path` (null when absent).
-bson_iter_t SortKey(const bson_iter_t& element, const std::string& path) {
-  static const bson_t* const null_holder = [] {
-    bson_t* doc = bson_new();
-    bson_append_null(doc, "", 0);
-    return doc;
-  }();
-  bson_iter_t found;
+// The value used to sort `element` by `path`; `null_value` (a null) when absent.
+bson_iter_t SortKey(const bson_iter_t& element, const std::string& path,
+                    const bson_iter_t& null_value) {
   if (bson_iter_type(&element) == BSON_TYPE_DOCUMENT) {
     bson_iter_t child;
+    bson_iter_t found;
     if (bson_iter_recurse(&element, &child) &&
         bson_iter_find_descendant(&child, path.c_str(), &found)) {
       return found;
     }
   }
-  bson_iter_init(&found, null_holder);
-  bson_iter_next(&found);
-  return found;
+  return null_value;
 }
 
 void SortElements(const SortSpec& sort, std::vector<bson_iter_t>* elements) {
@@ -249,11 +272,18 @@ void SortElements(const SortSpec& sort, std::vector<bson_iter_t>* elements) {
     bson_iter_t element;
     std::vector<bson_iter_t> keys;
   };
+  Document null_holder;
+  bson_append_null(null_holder.mutable_bson(), "", 0);
+  bson_iter_t null_value;
+  bson_iter_init(&null_value, null_holder.bson());
+  bson_iter_next(&null_value);
   std::vector<Keyed> keyed;
   keyed.reserve(elements->size());
   for (const bson_iter_t& element : *elements) {
     Keyed k{element, {}};
-    for (const auto& [path, direction] : sort.fields) k.keys.push_back(SortKey(element, path));
+    for (const auto& [path, direction] : sort.fields) {
+      k.keys.push_back(SortKey(element, path, null_value));
+    }
     keyed.push_back(std::move(k));
   }
   std::stable_sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
@@ -331,25 +361,24 @@ class PushModifier : public Modifier {
       const bson_type_t type = bson_iter_type(&clause);
       if (name == "$each") {
         if (type != BSON_TYPE_ARRAY) {
-          return BadValue(absl::StrCat(
-              "The argument to $each in $push must be an array but it was of type: ",
-              TypeName(type)));
+          return BadValue(
+              absl::StrCat("The argument to $each in $push must be an array but it was of type: ",
+                           TypeName(type)));
         }
         push->values_ = ArrayElements(clause);
       } else if (name == "$slice") {
         int64_t slice = 0;
         if (!ReadIntegral(clause, &slice)) {
-          return BadValue(absl::StrCat(
-              "The value for $slice must be an integer value but was given type: ",
-              TypeName(type)));
+          return BadValue(
+              absl::StrCat("The value for $slice must be an integer value but was given type: ",
+                           TypeName(type)));
         }
         push->slice_ = slice;
       } else if (name == "$position") {
         int64_t position = 0;
         if (!ReadIntegral(clause, &position)) {
           return BadValue(absl::StrCat(
-              "The value for $position must be an integer value, not of type: ",
-              TypeName(type)));
+              "The value for $position must be an integer value, not of type: ", TypeName(type)));
         }
         push->position_ = position;
       } else if (name == "$sort") {
@@ -365,12 +394,31 @@ class PushModifier : public Modifier {
   absl::StatusOr<LeafResult> ApplyExisting(const bson_iter_t& current, const Slot& slot,
                                            const ApplyState& state) const override {
     if (bson_iter_type(&current) != BSON_TYPE_ARRAY) {
-      return BadValue(absl::StrCat("The field '", slot.key,
-                                   "' must be an array but is of type ",
+      return BadValue(absl::StrCat("The field '", slot.key, "' must be an array but is of type ",
                                    TypeName(bson_iter_type(&current)), " in document {",
                                    state.IdText(), "}"));
     }
     if (values_.empty() && !sort_.has_value() && !slice_.has_value()) return LeafResult::kKeep;
+    if (!sort_.has_value() && !slice_.has_value()) {
+      // The common case, no reordering: stream the old elements with the new ones spliced in.
+      int64_t at = -1;  // append
+      if (position_.has_value()) {
+        const int64_t size = static_cast<int64_t>(ArraySize(current));
+        at = *position_ >= 0 ? std::min(*position_, size) : std::max<int64_t>(0, size + *position_);
+        if (at == size) at = -1;
+      }
+      ArrayWriter writer(slot);
+      bson_iter_t element;
+      int64_t index = 0;
+      if (bson_iter_recurse(&current, &element)) {
+        while (bson_iter_next(&element)) {
+          if (index++ == at) writer.AppendAll(values_);
+          writer.Append(element);
+        }
+      }
+      if (at < 0) writer.AppendAll(values_);
+      return LeafResult::kWritten;
+    }
     std::vector<bson_iter_t> elements = ArrayElements(current);
     const int64_t size = static_cast<int64_t>(elements.size());
     int64_t at = size;
@@ -432,9 +480,9 @@ class AddToSetModifier : public Modifier {
                                      ValueToString(operand)));
       }
       if (bson_iter_type(&each) != BSON_TYPE_ARRAY) {
-        return BadValue(absl::StrCat(
-            "The argument to $each in $addToSet must be an array but it was of type ",
-            TypeName(bson_iter_type(&each))));
+        return BadValue(
+            absl::StrCat("The argument to $each in $addToSet must be an array but it was of type ",
+                         TypeName(bson_iter_type(&each))));
       }
       values = ArrayElements(each);
     } else {
@@ -455,33 +503,37 @@ class AddToSetModifier : public Modifier {
   absl::StatusOr<LeafResult> ApplyExisting(const bson_iter_t& current, const Slot& slot,
                                            const ApplyState&) const override {
     if (bson_iter_type(&current) != BSON_TYPE_ARRAY) {
-      return BadValue(absl::StrCat(
-          "Cannot apply $addToSet to non-array field. Field named '", slot.key,
-          "' has non-array type ", TypeName(bson_iter_type(&current))));
+      return BadValue(absl::StrCat("Cannot apply $addToSet to non-array field. Field named '",
+                                   slot.key, "' has non-array type ",
+                                   TypeName(bson_iter_type(&current))));
     }
-    std::vector<bson_iter_t> elements = ArrayElements(current);
-    const size_t old_size = elements.size();
+    // The values not in the array yet: one scan for a single value, a hash set of key strings
+    // (equal values have equal key strings) for $each.
+    std::vector<size_t> missing;
+    bson_iter_t element;
     if (values_.size() == 1) {
       bool present = false;
-      for (const bson_iter_t& element : elements) {
-        if (CompareValues(element, values_[0]) == 0) {
-          present = true;
-          break;
+      if (bson_iter_recurse(&current, &element)) {
+        while (!present && bson_iter_next(&element)) {
+          present = CompareValues(element, values_[0]) == 0;
         }
       }
-      if (!present) elements.push_back(values_[0]);
+      if (!present) missing.push_back(0);
     } else if (!values_.empty()) {
       absl::flat_hash_set<std::string> existing;
-      existing.reserve(elements.size());
-      for (const bson_iter_t& element : elements) {
-        existing.insert(document::EncodeKeyString(element));
+      if (bson_iter_recurse(&current, &element)) {
+        while (bson_iter_next(&element)) existing.insert(document::EncodeKeyString(element));
       }
       for (size_t i = 0; i < values_.size(); ++i) {
-        if (!existing.contains(keys_[i])) elements.push_back(values_[i]);
+        if (!existing.contains(keys_[i])) missing.push_back(i);
       }
     }
-    if (elements.size() == old_size) return LeafResult::kKeep;
-    WriteArray(slot, elements);
+    if (missing.empty()) return LeafResult::kKeep;
+    ArrayWriter writer(slot);
+    if (bson_iter_recurse(&current, &element)) {
+      while (bson_iter_next(&element)) writer.Append(element);
+    }
+    for (size_t i : missing) writer.Append(values_[i]);
     return LeafResult::kWritten;
   }
   bool CreatesWhenMissing(const ApplyState&) const override { return true; }
@@ -504,19 +556,22 @@ class PopModifier : public Modifier {
   absl::StatusOr<LeafResult> ApplyExisting(const bson_iter_t& current, const Slot& slot,
                                            const ApplyState&) const override {
     if (bson_iter_type(&current) != BSON_TYPE_ARRAY) {
-      return MongoError(ErrorCode::kTypeMismatch,
-                        absl::StrCat("Path '", *slot.path,
-                                     "' contains an element of non-array type '",
-                                     TypeName(bson_iter_type(&current)), "'"));
+      return MongoError(
+          ErrorCode::kTypeMismatch,
+          absl::StrCat("Path '", *slot.path, "' contains an element of non-array type '",
+                       TypeName(bson_iter_type(&current)), "'"));
     }
-    std::vector<bson_iter_t> elements = ArrayElements(current);
-    if (elements.empty()) return LeafResult::kKeep;
-    if (from_front_) {
-      elements.erase(elements.begin());
-    } else {
-      elements.pop_back();
+    const size_t size = ArraySize(current);
+    if (size == 0) return LeafResult::kKeep;
+    const size_t skip = from_front_ ? 0 : size - 1;
+    ArrayWriter writer(slot);
+    bson_iter_t element;
+    size_t index = 0;
+    if (bson_iter_recurse(&current, &element)) {
+      while (bson_iter_next(&element)) {
+        if (index++ != skip) writer.Append(element);
+      }
     }
-    WriteArray(slot, elements);
     return LeafResult::kWritten;
   }
   bool CreatesWhenMissing(const ApplyState&) const override { return false; }
@@ -553,20 +608,25 @@ class PullModifier : public Modifier {
     if (bson_iter_type(&current) != BSON_TYPE_ARRAY) {
       return BadValue("Cannot apply $pull to a non-array value");
     }
-    std::vector<bson_iter_t> kept;
+    // First pass: which elements go (one bit each); second pass: copy the others.
+    std::vector<bool> remove;
     bool removed = false;
     bson_iter_t element;
     if (bson_iter_recurse(&current, &element)) {
       while (bson_iter_next(&element)) {
-        if (Matches(element)) {
-          removed = true;
-        } else {
-          kept.push_back(element);
-        }
+        const bool match = Matches(element);
+        remove.push_back(match);
+        removed = removed || match;
       }
     }
     if (!removed) return LeafResult::kKeep;
-    WriteArray(slot, kept);
+    ArrayWriter writer(slot);
+    size_t index = 0;
+    if (bson_iter_recurse(&current, &element)) {
+      while (bson_iter_next(&element)) {
+        if (!remove[index++]) writer.Append(element);
+      }
+    }
     return LeafResult::kWritten;
   }
   bool CreatesWhenMissing(const ApplyState&) const override { return false; }
@@ -590,8 +650,8 @@ class PullModifier : public Modifier {
 // Top-level operators of a filter that are not conditions on a value: an object starting
 // with one of them is a query on document elements.
 bool IsTopLevelQueryOperator(absl::string_view name) {
-  return name == "$and" || name == "$or" || name == "$nor" || name == "$expr" ||
-         name == "$where" || name == "$text" || name == "$comment" || name == "$jsonSchema";
+  return name == "$and" || name == "$or" || name == "$nor" || name == "$expr" || name == "$where" ||
+         name == "$text" || name == "$comment" || name == "$jsonSchema";
 }
 
 absl::StatusOr<std::unique_ptr<Modifier>> MakePull(const bson_iter_t& operand,
@@ -617,8 +677,7 @@ absl::StatusOr<std::unique_ptr<Modifier>> MakePull(const bson_iter_t& operand,
   }
   if (wrapped) {
     static constexpr absl::string_view kRoot = "v";
-    bson_append_iter(filter.mutable_bson(), kRoot.data(), static_cast<int>(kRoot.size()),
-                     &operand);
+    bson_append_iter(filter.mutable_bson(), kRoot.data(), static_cast<int>(kRoot.size()), &operand);
     spec.target = PredicateSpec::Target::kWrapped;
     spec.root_name = kRoot;
   } else {
@@ -630,8 +689,8 @@ absl::StatusOr<std::unique_ptr<Modifier>> MakePull(const bson_iter_t& operand,
   }
   spec.filter = filter.view();
   ASSIGN_OR_RETURN(std::unique_ptr<ElementPredicate> predicate, factory(spec));
-  return std::unique_ptr<Modifier>(PullModifier::ForPredicate(std::move(filter),
-                                                              std::move(predicate)));
+  return std::unique_ptr<Modifier>(
+      PullModifier::ForPredicate(std::move(filter), std::move(predicate)));
 }
 
 // ---- $rename ----
@@ -680,18 +739,12 @@ class RenameSource : public Modifier {
 
 bool LookupModifier(absl::string_view name, ModifierKind* kind) {
   static const std::pair<absl::string_view, ModifierKind> kTable[] = {
-      {"$set", ModifierKind::kSet},
-      {"$setOnInsert", ModifierKind::kSetOnInsert},
-      {"$unset", ModifierKind::kUnset},
-      {"$inc", ModifierKind::kInc},
-      {"$mul", ModifierKind::kMul},
-      {"$min", ModifierKind::kMin},
-      {"$max", ModifierKind::kMax},
-      {"$currentDate", ModifierKind::kCurrentDate},
-      {"$push", ModifierKind::kPush},
-      {"$addToSet", ModifierKind::kAddToSet},
-      {"$pop", ModifierKind::kPop},
-      {"$pull", ModifierKind::kPull},
+      {"$set", ModifierKind::kSet},         {"$setOnInsert", ModifierKind::kSetOnInsert},
+      {"$unset", ModifierKind::kUnset},     {"$inc", ModifierKind::kInc},
+      {"$mul", ModifierKind::kMul},         {"$min", ModifierKind::kMin},
+      {"$max", ModifierKind::kMax},         {"$currentDate", ModifierKind::kCurrentDate},
+      {"$push", ModifierKind::kPush},       {"$addToSet", ModifierKind::kAddToSet},
+      {"$pop", ModifierKind::kPop},         {"$pull", ModifierKind::kPull},
       {"$pullAll", ModifierKind::kPullAll},
   };
   for (const auto& [entry_name, entry_kind] : kTable) {
@@ -718,11 +771,10 @@ absl::StatusOr<std::unique_ptr<Modifier>> MakeModifier(ModifierKind kind,
     case ModifierKind::kMul: {
       Number number;
       if (!ReadNumber(operand, &number)) {
-        return MongoError(ErrorCode::kTypeMismatch,
-                          absl::StrCat("Cannot ",
-                                       kind == ModifierKind::kInc ? "increment" : "multiply",
-                                       " with non-numeric argument: {", ElementToString(operand),
-                                       "}"));
+        return MongoError(
+            ErrorCode::kTypeMismatch,
+            absl::StrCat("Cannot ", kind == ModifierKind::kInc ? "increment" : "multiply",
+                         " with non-numeric argument: {", ElementToString(operand), "}"));
       }
       return std::unique_ptr<Modifier>(new ArithmeticModifier(
           kind == ModifierKind::kInc ? ArithmeticOp::kAdd : ArithmeticOp::kMultiply, number));
@@ -776,8 +828,8 @@ absl::StatusOr<std::unique_ptr<Modifier>> MakeModifier(ModifierKind kind,
         return MongoError(ErrorCode::kFailedToParse,
                           absl::StrCat("Expected a number in: ", ElementToString(operand)));
       }
-      double value = number.type == BSON_TYPE_DOUBLE ? number.floating
-                                                      : static_cast<double>(number.integer);
+      double value =
+          number.type == BSON_TYPE_DOUBLE ? number.floating : static_cast<double>(number.integer);
       if (number.type == BSON_TYPE_DECIMAL128) {
         char text[BSON_DECIMAL128_STRING];
         bson_decimal128_to_string(&number.decimal, text);
@@ -793,8 +845,8 @@ absl::StatusOr<std::unique_ptr<Modifier>> MakeModifier(ModifierKind kind,
       return MakePull(operand, factory);
     case ModifierKind::kPullAll:
       if (type != BSON_TYPE_ARRAY) {
-        return BadValue(absl::StrCat("$pullAll requires an array argument but was given a ",
-                                     TypeName(type)));
+        return BadValue(
+            absl::StrCat("$pullAll requires an array argument but was given a ", TypeName(type)));
       }
       return std::unique_ptr<Modifier>(PullModifier::ForValues(ArrayElements(operand)));
   }

@@ -29,8 +29,8 @@ struct UpdatePlan::Impl {
   // std::map: keys stay put, so predicates may borrow their identifier.
   std::map<std::string, std::unique_ptr<ElementPredicate>> array_filters;
   bool uses_positional = false;
-  std::string id_path;          // the first path that starts at `_id`, if any
-  bool check_depth = false;     // the result may nest deeper than the limit
+  std::string id_path;       // the first path that starts at `_id`, if any
+  bool check_depth = false;  // the result may nest deeper than the limit
 };
 
 namespace {
@@ -140,8 +140,9 @@ class Parser {
       std::string identifier;
       RETURN_IF_ERROR(CollectFilterIdentifiers(filter.bson(), &identifier));
       if (identifier.empty()) {
-        return FailedToParse("Cannot use an expression without a top-level field name in "
-                             "arrayFilters");
+        return FailedToParse(
+            "Cannot use an expression without a top-level field name in "
+            "arrayFilters");
       }
       if (!IsValidIdentifier(identifier)) {
         return BadValue(absl::StrCat(
@@ -232,8 +233,8 @@ class Parser {
   absl::Status ParseRename(const bson_iter_t& field) {
     const absl::string_view from = bson_iter_key(&field);
     if (!BSON_ITER_HOLDS_UTF8(&field)) {
-      return BadValue(absl::StrCat("The 'to' field for $rename must be a string: ",
-                                   ElementToString(field)));
+      return BadValue(
+          absl::StrCat("The 'to' field for $rename must be a string: ", ElementToString(field)));
     }
     uint32_t length = 0;
     const char* text = bson_iter_utf8(&field, &length);
@@ -259,9 +260,9 @@ class Parser {
     const size_t common = std::min(from_parts.size(), to_parts.size());
     if (std::equal(from_parts.begin(), from_parts.begin() + static_cast<ptrdiff_t>(common),
                    to_parts.begin())) {
-      return BadValue(absl::StrCat(
-          "The source and target field for $rename must not be on the same path: ",
-          ElementToString(field)));
+      return BadValue(
+          absl::StrCat("The source and target field for $rename must not be on the same path: ",
+                       ElementToString(field)));
     }
     const size_t index = plan_->renames.size();
     plan_->renames.push_back({std::string(from), std::string(to)});
@@ -278,13 +279,13 @@ class Parser {
       if (part == "$") {
         ++positional;
         if (positional > 1) {
-          return BadValue(absl::StrCat(
-              "Too many positional (i.e. '$') elements found in path '", path, "'"));
+          return BadValue(
+              absl::StrCat("Too many positional (i.e. '$') elements found in path '", path, "'"));
         }
         if (i == 0) {
           return BadValue(absl::StrCat(
-              "Cannot have positional (i.e. '$') element in the first position in path '",
-              path, "'"));
+              "Cannot have positional (i.e. '$') element in the first position in path '", path,
+              "'"));
         }
       }
     }
@@ -342,12 +343,11 @@ class Parser {
 
   absl::Status Conflict(absl::string_view path, const std::vector<std::string>& parts,
                         size_t prefix_length) {
-    const std::string prefix = absl::StrJoin(parts.begin(),
-                                             parts.begin() + static_cast<ptrdiff_t>(prefix_length),
-                                             ".");
-    return MongoError(kConflictingUpdateOperators,
-                      absl::StrCat("Updating the path '", path,
-                                   "' would create a conflict at '", prefix, "'"));
+    const std::string prefix =
+        absl::StrJoin(parts.begin(), parts.begin() + static_cast<ptrdiff_t>(prefix_length), ".");
+    return MongoError(
+        kConflictingUpdateOperators,
+        absl::StrCat("Updating the path '", path, "' would create a conflict at '", prefix, "'"));
   }
 
   UpdatePlan::Impl* plan_;
@@ -397,8 +397,8 @@ absl::StatusOr<std::optional<bson_iter_t>> ResolveRename(const bson_t* doc,
   if (!exists) return std::optional<bson_iter_t>();
   if (!array_path.empty()) {
     return BadValue(absl::StrCat("The source field cannot be an array element, '", rename.from,
-                                 "' in doc with ", state.IdText(),
-                                 " has an array field called '", array_path, "'"));
+                                 "' in doc with ", state.IdText(), " has an array field called '",
+                                 array_path, "'"));
   }
   const std::vector<std::string> to = absl::StrSplit(rename.to, '.');
   bson_iter_init(&level, doc);
@@ -409,9 +409,9 @@ absl::StatusOr<std::optional<bson_iter_t>> ResolveRename(const bson_t* doc,
     if (!walked.empty()) walked.push_back('.');
     walked += to[i];
     if (bson_iter_type(&prefix) == BSON_TYPE_ARRAY) {
-      return BadValue(absl::StrCat("The destination field cannot be an array element, '",
-                                   rename.to, "' in doc with ", state.IdText(),
-                                   " has an array field called '", walked, "'"));
+      return BadValue(absl::StrCat("The destination field cannot be an array element, '", rename.to,
+                                   "' in doc with ", state.IdText(), " has an array field called '",
+                                   walked, "'"));
     }
     if (bson_iter_type(&prefix) != BSON_TYPE_DOCUMENT || !bson_iter_recurse(&prefix, &level)) {
       break;
@@ -489,10 +489,9 @@ absl::StatusOr<UpdatePlan> UpdatePlan::Parse(DocumentView update,
       }
     }
     if (!plan->array_filters.empty()) {
-      return FailedToParse(absl::StrCat("The array filter for identifier '",
-                                        plan->array_filters.begin()->first,
-                                        "' was not used in the update ",
-                                        DocumentText(plan->update.view())));
+      return FailedToParse(
+          absl::StrCat("The array filter for identifier '", plan->array_filters.begin()->first,
+                       "' was not used in the update ", DocumentText(plan->update.view())));
     }
   }
   return UpdatePlan(std::move(plan));
@@ -523,8 +522,8 @@ absl::StatusOr<UpdateOutcome> UpdatePlan::Apply(DocumentView doc, const ApplyCon
     RETURN_IF_ERROR(internal::ApplyTree(impl_->root, doc, state, result.mutable_bson()));
     if (!impl_->id_path.empty() && state.has_id) {
       bson_iter_t new_id;
-      const bool kept = FindTopLevel(result.bson(), "_id", &new_id) &&
-                        internal::BinaryEqual(state.id, new_id);
+      const bool kept =
+          FindTopLevel(result.bson(), "_id", &new_id) && internal::BinaryEqual(state.id, new_id);
       if (!kept) {
         return MongoError(ErrorCode::kImmutableField,
                           absl::StrCat("Performing an update on the path '", impl_->id_path,

@@ -54,10 +54,10 @@ class Applier {
   // The regular and positional children of `nodes` by target name. Array-filter children
   // go to `array_children` when it is given, and are an error otherwise (the caller reports
   // them).
-  absl::Status CollectChildren(const NodeList& nodes, ChildMap* named,
-                               std::vector<std::pair<const Node*, const ElementPredicate*>>*
-                                   array_children,
-                               bool* has_array_children);
+  absl::Status CollectChildren(
+      const NodeList& nodes, ChildMap* named,
+      std::vector<std::pair<const Node*, const ElementPredicate*>>* array_children,
+      bool* has_array_children);
 
   absl::Status ApplyExisting(const NodeList& nodes, const bson_iter_t& value, absl::string_view key,
                              bool in_array, bson_t* dst);
@@ -162,9 +162,8 @@ absl::Status Applier::RebuildContainer(const NodeList& nodes, const bson_iter_t*
                                        container ? ElementToString(*container) : "", "}"));
       }
       if (index > kMaxArrayPadding) {
-        return MongoError(ErrorCode::kBadValue,
-                          absl::StrCat("can't backfill array to larger than ", kMaxArrayPadding,
-                                       " elements"));
+        return MongoError(ErrorCode::kBadValue, absl::StrCat("can't backfill array to larger than ",
+                                                             kMaxArrayPadding, " elements"));
       }
       for (; count < index; ++count) {
         const absl::string_view pad_key = IndexText(count, buffer);
@@ -307,9 +306,9 @@ absl::Status Applier::CheckBlocked(const NodeList& nodes, const bson_iter_t& blo
   bool has_array_children = false;
   RETURN_IF_ERROR(CollectChildren(nodes, &named, nullptr, &has_array_children));
   if (has_array_children) {
-    return MongoError(ErrorCode::kBadValue,
-                      absl::StrCat("Cannot apply array updates to non-array element ",
-                                   ElementToString(blocker)));
+    return MongoError(
+        ErrorCode::kBadValue,
+        absl::StrCat("Cannot apply array updates to non-array element ", ElementToString(blocker)));
   }
   for (const auto& [name, list] : named) {
     const size_t old_path = PushPath(name);
@@ -317,9 +316,9 @@ absl::Status Applier::CheckBlocked(const NodeList& nodes, const bson_iter_t& blo
     PopPath(old_path);
     if (!creates.ok()) return creates.status();
     if (*creates) {
-      return MongoError(kPathNotViable, absl::StrCat("Cannot create field '", name,
-                                                     "' in element {", ElementToString(blocker),
-                                                     "}"));
+      return MongoError(kPathNotViable,
+                        absl::StrCat("Cannot create field '", name, "' in element {",
+                                     ElementToString(blocker), "}"));
     }
   }
   return absl::OkStatus();

@@ -39,10 +39,10 @@ struct ApplyState;
 
 // Where a leaf writes the value it computes.
 struct Slot {
-  bson_t* dst;             // the container being built
-  absl::string_view key;   // the field name, or the index text in an array
-  bool in_array;           // the target is an array element
-  const std::string* path; // the full dotted path of the target (for messages)
+  bson_t* dst;              // the container being built
+  absl::string_view key;    // the field name, or the index text in an array
+  bool in_array;            // the target is an array element
+  const std::string* path;  // the full dotted path of the target (for messages)
 };
 
 enum class LeafResult {
@@ -83,9 +83,9 @@ struct RenameSpec {
 struct ApplyState {
   const ApplyContext* ctx = nullptr;
   bool has_id = false;
-  bson_iter_t id;             // the input document's `_id`, when has_id
-  int64_t now_millis = 0;     // $currentDate {$type: "date"}
-  uint32_t now_seconds = 0;   // $currentDate {$type: "timestamp"}
+  bson_iter_t id;            // the input document's `_id`, when has_id
+  int64_t now_millis = 0;    // $currentDate {$type: "date"}
+  uint32_t now_seconds = 0;  // $currentDate {$type: "timestamp"}
   // Array filter predicates by identifier.
   const std::map<std::string, std::unique_ptr<ElementPredicate>>* array_filters = nullptr;
   // Per RenameSpec: the source value in the input document, when it exists.

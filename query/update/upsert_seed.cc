@@ -103,12 +103,12 @@ class SeedBuilder {
       }
       if (next->value.has_value()) {
         if (last) return NotSingle(absl::StrCat("path '", path, "' is matched twice"));
-        return NotSingle(absl::StrCat("both paths '", path, "' and '", next->path,
-                                      "' are matched"));
+        return NotSingle(
+            absl::StrCat("both paths '", path, "' and '", next->path, "' are matched"));
       }
       if (last) {
-        return NotSingle(absl::StrCat("both paths '", path, "' and '", next->path,
-                                      "' are matched"));
+        return NotSingle(
+            absl::StrCat("both paths '", path, "' and '", next->path, "' are matched"));
       }
       current = next;
     }
