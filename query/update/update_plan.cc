@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "document/validate.h"
 #include "query/update/bson_text.h"
@@ -73,11 +74,12 @@ bool IsArrayFilterComponent(absl::string_view part) {
 
 // Splits and checks an update path (MongoDB's fieldchecker rules).
 absl::StatusOr<std::vector<std::string>> SplitUpdatePath(absl::string_view path) {
-  if (path.empty()) return MongoError(kEmptyFieldName, "An empty update path is not valid.");
+  if (path.empty())
+    return MongoError(ErrorCode::kEmptyFieldName, "An empty update path is not valid.");
   std::vector<std::string> parts = absl::StrSplit(path, '.');
   for (const std::string& part : parts) {
     if (part.empty()) {
-      return MongoError(kEmptyFieldName,
+      return MongoError(ErrorCode::kEmptyFieldName,
                         absl::StrCat("The update path '", path,
                                      "' contains an empty field name, which is not allowed."));
     }
@@ -346,7 +348,7 @@ class Parser {
     const std::string prefix =
         absl::StrJoin(parts.begin(), parts.begin() + static_cast<ptrdiff_t>(prefix_length), ".");
     return MongoError(
-        kConflictingUpdateOperators,
+        ErrorCode::kConflictingUpdateOperators,
         absl::StrCat("Updating the path '", path, "' would create a conflict at '", prefix, "'"));
   }
 

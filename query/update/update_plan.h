@@ -18,7 +18,7 @@
 // paths are applied in MongoDB's field order (numeric names numerically, others bytewise), so
 // new fields are appended in that order and `$set` of an existing field keeps its position;
 // an operator with an empty operand ({$set: {}}) is a no-op. Errors carry MongoDB's codes
-// (base/error_codes.h, plus the local ones below) and message shapes.
+// (base/error_codes.h) and message shapes.
 //
 // Thread safety: a parsed plan is immutable; Apply may run concurrently from many threads
 // provided the ElementPredicates the factory returned are safe to call concurrently.
@@ -37,16 +37,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "base/error_codes.h"
 #include "strata/document.h"
 
 namespace strata::query::update {
-
-// MongoDB codes this module reports that base/error_codes.h does not list (yet).
-inline constexpr ErrorCode kPathNotViable = static_cast<ErrorCode>(28);
-inline constexpr ErrorCode kConflictingUpdateOperators = static_cast<ErrorCode>(40);
-inline constexpr ErrorCode kNotSingleValueField = static_cast<ErrorCode>(54);
-inline constexpr ErrorCode kEmptyFieldName = static_cast<ErrorCode>(56);
 
 // A compiled filter condition evaluated against one value. Supplied by the caller (the db
 // layer compiles it with query/match) so this module does not depend on the matcher.

@@ -157,7 +157,7 @@ absl::Status Applier::RebuildContainer(const NodeList& nodes, const bson_iter_t*
     if (is_array) {
       size_t index = 0;
       if (!ParseArrayIndex(name, &index)) {
-        return MongoError(kPathNotViable,
+        return MongoError(ErrorCode::kPathNotViable,
                           absl::StrCat("Cannot create field '", name, "' in element {",
                                        container ? ElementToString(*container) : "", "}"));
       }
@@ -195,7 +195,7 @@ absl::Status Applier::ApplyExisting(const NodeList& nodes, const bson_iter_t& va
   }
   for (const Node* node : nodes) {
     if (node->leaf != nullptr) {
-      status = MongoError(kConflictingUpdateOperators,
+      status = MongoError(ErrorCode::kConflictingUpdateOperators,
                           absl::StrCat("Update created a conflict at '", path_, "'"));
       PopPath(old_path);
       return status;
@@ -271,7 +271,7 @@ absl::Status Applier::ApplyMissing(const NodeList& nodes, absl::string_view key,
   }
   for (const Node* node : nodes) {
     if (node->leaf != nullptr) {
-      status = MongoError(kConflictingUpdateOperators,
+      status = MongoError(ErrorCode::kConflictingUpdateOperators,
                           absl::StrCat("Update created a conflict at '", path_, "'"));
       PopPath(old_path);
       return status;
@@ -316,7 +316,7 @@ absl::Status Applier::CheckBlocked(const NodeList& nodes, const bson_iter_t& blo
     PopPath(old_path);
     if (!creates.ok()) return creates.status();
     if (*creates) {
-      return MongoError(kPathNotViable,
+      return MongoError(ErrorCode::kPathNotViable,
                         absl::StrCat("Cannot create field '", name, "' in element {",
                                      ElementToString(blocker), "}"));
     }

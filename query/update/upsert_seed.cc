@@ -23,7 +23,7 @@ struct SeedNode {
 };
 
 absl::Status NotSingle(absl::string_view message) {
-  return MongoError(kNotSingleValueField,
+  return MongoError(ErrorCode::kNotSingleValueField,
                     absl::StrCat("cannot infer query fields to set, ", message));
 }
 
