@@ -100,6 +100,8 @@ std::string ErrorCodeName(ErrorCode code) {
       return "Location40414";
     case ErrorCode::kLocation40415:
       return "Location40415";
+    case ErrorCode::kUnauthorized:
+      return "Unauthorized";
     case ErrorCode::kLocation51024:
       return "Location51024";
     case ErrorCode::kPathNotViable:

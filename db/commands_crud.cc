@@ -85,6 +85,16 @@ absl::StatusOr<bool> FillBatch(QueryExecution& execution, int64_t batch_size, co
   return !more;
 }
 
+// MongoDB's maxWriteBatchSize (advertised by hello).
+constexpr size_t kMaxWriteBatchSize = 100000;
+
+absl::Status CheckBatchSize(size_t n) {
+  if (n >= 1 && n <= kMaxWriteBatchSize) return absl::OkStatus();
+  return MongoError(ErrorCode::kInvalidLength,
+                    absl::StrCat("Write batch sizes must be between 1 and ", kMaxWriteBatchSize,
+                                 ". Got ", n, " operations."));
+}
+
 void AppendCursorEnd(int64_t id, absl::string_view ns, bson_t* cursor_doc) {
   bson_append_int64(cursor_doc, "id", 2, id);
   bson_append_utf8(cursor_doc, "ns", 2, ns.data(), static_cast<int>(ns.size()));
@@ -104,10 +114,7 @@ absl::Status Insert(CommandContext& context, const bson_t& command, bson_t* repl
     }
     docs.push_back(EmbeddedView(documents));
   }
-  if (docs.empty()) {
-    return MongoError(ErrorCode::kInvalidLength,
-                      "Write batch sizes must be between 1 and 100000. Got 0 operations.");
-  }
+  RETURN_IF_ERROR(CheckBatchSize(docs.size()));
   ASSIGN_OR_RETURN(InsertResult result,
                    context.db.Insert(context.Namespace(collection), docs, ordered.value_or(true)));
   bson_append_int32(reply, "n", 1, static_cast<int32_t>(result.inserted));
@@ -196,7 +203,9 @@ absl::Status GetMore(CommandContext& context, const bson_t& command, bson_t* rep
   ASSIGN_OR_RETURN(std::string collection, args.RequiredString("collection"));
   ASSIGN_OR_RETURN(std::optional<int64_t> batch_size, args.Integer("batchSize"));
   if (batch_size.value_or(0) < 0) {
-    return MongoError(ErrorCode::kLocation51024, "BSON field 'batchSize' value must be >= 0");
+    return MongoError(ErrorCode::kLocation51024,
+                      absl::StrCat("BSON field 'batchSize' value must be >= 0, actual value '",
+                                   *batch_size, "'"));
   }
   const std::string ns = context.Namespace(collection);
   ASSIGN_OR_RETURN(std::unique_ptr<ServerCursor> cursor, context.db.cursors().CheckOut(id, ns));
@@ -273,10 +282,7 @@ absl::StatusOr<std::vector<DeleteStatement>> ParseDeletes(const CommandArgs& arg
     }
     statements.push_back(DeleteStatement{*q, *limit});
   }
-  if (statements.empty()) {
-    return MongoError(ErrorCode::kInvalidLength,
-                      "Write batch sizes must be between 1 and 100000. Got 0 operations.");
-  }
+  RETURN_IF_ERROR(CheckBatchSize(statements.size()));
   return statements;
 }
 
@@ -344,10 +350,7 @@ absl::StatusOr<std::vector<UpdateSpec>> ParseUpdates(const CommandArgs& args) {
     }
     specs.push_back(std::move(spec));
   }
-  if (specs.empty()) {
-    return MongoError(ErrorCode::kInvalidLength,
-                      "Write batch sizes must be between 1 and 100000. Got 0 operations.");
-  }
+  RETURN_IF_ERROR(CheckBatchSize(specs.size()));
   return specs;
 }
 

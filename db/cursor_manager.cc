@@ -17,7 +17,8 @@ int64_t CursorManager::Register(std::unique_ptr<ServerCursor> cursor) {
     // Positive 63-bit ids, as MongoDB's (drivers print them as longs).
     id = absl::Uniform<int64_t>(gen, 1, INT64_MAX);
   } while (cursors_.contains(id));
-  cursors_[id] = Entry{std::move(cursor), now};
+  std::string ns = cursor->ns;
+  cursors_[id] = Entry{std::move(cursor), std::move(ns), now};
   return id;
 }
 
@@ -27,8 +28,14 @@ absl::StatusOr<std::unique_ptr<ServerCursor>> CursorManager::CheckOut(int64_t id
   absl::Time now = absl::Now();
   ReapIdleLocked(now);
   auto it = cursors_.find(id);
-  if (it == cursors_.end() || (it->second.cursor != nullptr && it->second.cursor->ns != ns)) {
+  if (it == cursors_.end()) {
     return MongoError(ErrorCode::kCursorNotFound, absl::StrCat("cursor id ", id, " not found"));
+  }
+  if (it->second.ns != ns) {
+    return MongoError(
+        ErrorCode::kUnauthorized,
+        absl::StrCat("Requested getMore on namespace '", ns,
+                     "', but cursor belongs to a different namespace ", it->second.ns));
   }
   if (it->second.cursor == nullptr) {
     return MongoError(ErrorCode::kBadValue, absl::StrCat("cursor id ", id, " is already in use"));
@@ -48,6 +55,19 @@ void CursorManager::CheckIn(int64_t id, std::unique_ptr<ServerCursor> cursor) {
 bool CursorManager::Kill(int64_t id) {
   absl::MutexLock lock(&mu_);
   return cursors_.erase(id) > 0;
+}
+
+void CursorManager::KillNamespace(absl::string_view ns) {
+  absl::MutexLock lock(&mu_);
+  absl::erase_if(cursors_, [&](const auto& entry) { return entry.second.ns == ns; });
+}
+
+void CursorManager::KillDatabase(absl::string_view db) {
+  absl::MutexLock lock(&mu_);
+  absl::erase_if(cursors_, [&](const auto& entry) {
+    absl::string_view ns = entry.second.ns;
+    return ns.size() > db.size() && ns.substr(0, db.size()) == db && ns[db.size()] == '.';
+  });
 }
 
 void CursorManager::KillAll() {

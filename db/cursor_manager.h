@@ -43,6 +43,10 @@ class CursorManager {
   // Kills a cursor. False when no such cursor exists.
   bool Kill(int64_t id);
 
+  // Kills the cursors of namespace `ns`, or of every namespace of database `db` (drop, rename).
+  void KillNamespace(absl::string_view ns);
+  void KillDatabase(absl::string_view db);
+
   // Kills every cursor (before the database closes: cursors pin RocksDB iterators).
   void KillAll();
 
@@ -51,6 +55,7 @@ class CursorManager {
  private:
   struct Entry {
     std::unique_ptr<ServerCursor> cursor;  // null while checked out
+    std::string ns;                        // kept here too: `cursor` is null while checked out
     absl::Time last_used;
   };
   void ReapIdleLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

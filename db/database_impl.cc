@@ -433,14 +433,19 @@ absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView f
 absl::Status DatabaseImpl::DropCollection(absl::string_view ns) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
   absl::WriterMutexLock ddl(&ddl_mu_);
-  return catalog_->Drop(ns);
+  RETURN_IF_ERROR(catalog_->Drop(ns));
+  cursors_.KillNamespace(ns);
+  return absl::OkStatus();
 }
 
 absl::Status DatabaseImpl::RenameCollection(absl::string_view from, absl::string_view to,
                                             bool drop_target) {
   RETURN_IF_ERROR(engine::ValidateNamespace(from));
   absl::WriterMutexLock ddl(&ddl_mu_);
-  return catalog_->Rename(from, to, drop_target);
+  RETURN_IF_ERROR(catalog_->Rename(from, to, drop_target));
+  cursors_.KillNamespace(from);
+  cursors_.KillNamespace(to);
+  return absl::OkStatus();
 }
 
 absl::Status DatabaseImpl::DropDatabase(absl::string_view db_name) {
@@ -448,6 +453,7 @@ absl::Status DatabaseImpl::DropDatabase(absl::string_view db_name) {
   for (const engine::CollectionHandle& collection : catalog_->List(db_name)) {
     RETURN_IF_ERROR(catalog_->Drop(collection->ns));
   }
+  cursors_.KillDatabase(db_name);
   return absl::OkStatus();
 }
 

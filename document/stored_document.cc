@@ -17,6 +17,20 @@ absl::Status CheckIdType(const bson_iter_t& id) {
       return MongoError(ErrorCode::kBadValue, "The '_id' value cannot be of type regex");
     case BSON_TYPE_UNDEFINED:
       return MongoError(ErrorCode::kBadValue, "The '_id' value cannot be of type undefined");
+    case BSON_TYPE_DOCUMENT: {
+      // An _id document's own field names may not start with '$' (they would read as operators).
+      bson_iter_t child;
+      if (!bson_iter_recurse(&id, &child)) return absl::OkStatus();
+      while (bson_iter_next(&child)) {
+        absl::string_view key(bson_iter_key(&child), bson_iter_key_len(&child));
+        if (!key.empty() && key[0] == '$') {
+          return MongoError(ErrorCode::kDollarPrefixedFieldName,
+                            absl::StrCat("_id fields may not contain '$'-prefixed fields: ", key,
+                                         " is not valid for storage."));
+        }
+      }
+      return absl::OkStatus();
+    }
     default:
       return absl::OkStatus();
   }

@@ -29,15 +29,16 @@ absl::Status RecordStore::Put(WriteTransaction& txn, CollectionId id, absl::stri
   int64_t count_delta = old_size.has_value() ? 0 : 1;
   int64_t bytes_delta =
       static_cast<int64_t>(bson.size()) - static_cast<int64_t>(old_size.value_or(0));
-  return txn.Merge(engine_->catalog(), StatsKey(id), EncodeStatsDelta(count_delta, bytes_delta));
+  txn.AddStatsDelta(id, count_delta, bytes_delta);
+  return absl::OkStatus();
 }
 
 absl::Status RecordStore::Remove(WriteTransaction& txn, CollectionId id, absl::string_view id_key,
                                  size_t old_size) const {
   absl::Status s = txn.Delete(engine_->documents(), RecordKey(id, id_key));
   if (!s.ok()) return s;
-  return txn.Merge(engine_->catalog(), StatsKey(id),
-                   EncodeStatsDelta(-1, -static_cast<int64_t>(old_size)));
+  txn.AddStatsDelta(id, -1, -static_cast<int64_t>(old_size));
+  return absl::OkStatus();
 }
 
 RecordIterator::RecordIterator(const StorageEngine& engine, std::shared_ptr<Snapshot> snapshot,

@@ -5,6 +5,8 @@
 
 #include "absl/strings/string_view.h"
 #include "base/status_macros.h"
+#include "engine/collection_stats.h"
+#include "engine/key_layout.h"
 #include "engine/rocks_status.h"
 
 namespace strata::engine {
@@ -48,7 +50,23 @@ absl::Status WriteTransaction::Merge(rocksdb::ColumnFamilyHandle* cf, absl::stri
                    "merging");
 }
 
+void WriteTransaction::AddStatsDelta(uint32_t id, int64_t count, int64_t bytes) {
+  for (auto& [collection, delta] : stats_) {
+    if (collection == id) {
+      delta.first += count;
+      delta.second += bytes;
+      return;
+    }
+  }
+  stats_.push_back({id, {count, bytes}});
+}
+
 absl::Status WriteTransaction::Commit() {
+  for (const auto& [collection, delta] : stats_) {
+    if (delta.first == 0 && delta.second == 0) continue;
+    RETURN_IF_ERROR(Merge(engine_->catalog(), StatsKey(collection),
+                          EncodeStatsDelta(delta.first, delta.second)));
+  }
   finished_ = true;
   return FromRocks(txn_->Commit(), "committing");
 }

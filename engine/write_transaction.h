@@ -14,6 +14,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -39,6 +41,11 @@ class WriteTransaction {
   absl::Status Merge(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
                      absl::string_view value);
 
+  // Adds to the statistics delta of collection `id` (document count and bytes). The deltas of
+  // the whole transaction are written at Commit as one merge operand per collection, inside
+  // the same atomic write.
+  void AddStatsDelta(uint32_t id, int64_t count, int64_t bytes);
+
   // Number of keys written so far.
   uint64_t num_writes() const {
     return txn_->GetNumPuts() + txn_->GetNumDeletes() + txn_->GetNumMerges();
@@ -52,6 +59,8 @@ class WriteTransaction {
  private:
   StorageEngine* engine_;
   std::unique_ptr<rocksdb::Transaction> txn_;
+  // Pending statistics deltas per collection id: (count, bytes). Few collections per write.
+  std::vector<std::pair<uint32_t, std::pair<int64_t, int64_t>>> stats_;
   bool finished_ = false;
 };
 

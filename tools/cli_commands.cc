@@ -47,16 +47,6 @@ bool ReplyOk(const Document& reply) {
   return bson_iter_init_find(&it, reply.bson(), "ok") && bson_iter_as_double(&it) == 1.0;
 }
 
-std::string ErrorJson(absl::string_view message) {
-  Document reply;
-  bson_append_double(reply.mutable_bson(), "ok", 2, 0.0);
-  bson_append_utf8(reply.mutable_bson(), "errmsg", 6, message.data(),
-                   static_cast<int>(message.size()));
-  bson_append_int32(reply.mutable_bson(), "code", 4, 9);
-  bson_append_utf8(reply.mutable_bson(), "codeName", 8, "FailedToParse", -1);
-  return reply.ToJson();
-}
-
 }  // namespace
 
 void PrintHelp() {
@@ -88,9 +78,8 @@ exit status: 0 success, 1 a command failed, 2 bad usage.
 int RunCommands(const CliOptions& options) {
   std::string text;
   if (!ReadInput(options, 1, &text)) return 1;
-  std::unique_ptr<Database> db = OpenOrReport(options, true);
-  if (db == nullptr) return 1;
-  int exit_code = 0;
+  // Parse every line before running any: a malformed input changes nothing.
+  std::vector<Document> commands;
   int line_number = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_number;
@@ -98,13 +87,17 @@ int RunCommands(const CliOptions& options) {
     if (line.empty()) continue;
     auto command = Document::FromJson(std::string_view(line.data(), line.size()));
     if (!command.ok()) {
-      std::string message = absl::StrCat("line ", line_number, ": ", command.status().message());
-      std::cerr << "strata: " << message << "\n";
-      std::cout << ErrorJson(message) << "\n";
-      exit_code = 1;
-      continue;
+      std::cerr << "strata: line " << line_number << ": " << command.status().message()
+                << " (nothing was run)\n";
+      return 1;
     }
-    Document reply = db->RunCommand(options.database, command->view());
+    commands.push_back(std::move(*command));
+  }
+  std::unique_ptr<Database> db = OpenOrReport(options, true);
+  if (db == nullptr) return 1;
+  int exit_code = 0;
+  for (const Document& command : commands) {
+    Document reply = db->RunCommand(options.database, command.view());
     if (!ReplyOk(reply)) exit_code = 1;
     std::cout << reply.ToJson() << "\n";
     std::cout.flush();
