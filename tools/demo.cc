@@ -61,6 +61,19 @@ int Demo(const CliOptions& options) {
 
   Show(db, R"({"count": "people"})");
   Show(db, R"({"find": "people", "filter": {}, "limit": 2})");
+  Show(
+      db,
+      R"({"find": "people", "filter": {"city": "Oslo", "age": {"$gte": 70}, "tags": "premium"}, "sort": {"age": -1, "name": 1}, "projection": {"_id": 0, "name": 1, "age": 1, "tags": 1}, "limit": 5})");
+  Show(
+      db,
+      R"({"count": "people", "query": {"$or": [{"scores.math": {"$gt": 99}}, {"tags": {"$all": ["admin", "verified"]}}]}})");
+  Show(db, R"({"distinct": "people", "key": "tags", "query": {"active": false}})");
+  Show(
+      db,
+      R"({"update": "people", "updates": [{"q": {"city": "Lima"}, "u": {"$inc": {"age": 1}, "$addToSet": {"tags": "moved"}}, "multi": true}]})");
+  Show(
+      db,
+      R"({"findAndModify": "people", "query": {"tags": "moved"}, "sort": {"age": -1}, "update": {"$set": {"city": "Quito"}}, "new": true, "fields": {"name": 1, "city": 1, "age": 1}})");
   {
     // Point read by an ObjectId _id taken from the loaded data.
     Document by_id;
