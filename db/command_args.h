@@ -56,9 +56,6 @@ class CommandArgs {
   std::string name_;
 };
 
-// MongoDB's name for a BSON type ("double", "string", "object", "array", "bool", "int", …).
-absl::string_view BsonTypeName(bson_type_t type);
-
 // A view of the embedded document or array at `it`.
 DocumentView EmbeddedView(const bson_iter_t& it);
 

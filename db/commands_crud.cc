@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "db/command_args.h"
 #include "db/command_dispatcher.h"
+#include "document/type_names.h"
 #include "document/validate.h"
 #include "engine/catalog.h"
 
@@ -22,9 +23,9 @@ absl::StatusOr<std::string> CollectionArgument(const bson_t& command, absl::stri
   bson_iter_init(&it, &command);
   bson_iter_next(&it);
   if (!BSON_ITER_HOLDS_UTF8(&it)) {
-    return MongoError(
-        ErrorCode::kInvalidNamespace,
-        absl::StrCat("collection name has invalid type ", BsonTypeName(bson_iter_type(&it))));
+    return MongoError(ErrorCode::kInvalidNamespace,
+                      absl::StrCat("collection name has invalid type ",
+                                   document::BsonTypeName(bson_iter_type(&it))));
   }
   return std::string(bson_iter_utf8(&it, nullptr));
 }

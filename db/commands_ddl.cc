@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "db/command_args.h"
 #include "db/command_dispatcher.h"
+#include "document/type_names.h"
 #include "engine/collection_stats.h"
 
 namespace strata::db {
@@ -19,7 +20,7 @@ absl::StatusOr<std::string> FirstString(const bson_t& command, absl::string_view
   if (!BSON_ITER_HOLDS_UTF8(&it)) {
     return MongoError(
         ErrorCode::kInvalidNamespace,
-        absl::StrCat(what, " must be a string, not ", BsonTypeName(bson_iter_type(&it))));
+        absl::StrCat(what, " must be a string, not ", document::BsonTypeName(bson_iter_type(&it))));
   }
   return std::string(bson_iter_utf8(&it, nullptr));
 }

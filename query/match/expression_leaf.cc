@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "document/compare.h"
+#include "document/type_names.h"
 #include "query/match/numbers.h"
 
 namespace strata::query::match {
@@ -282,7 +283,7 @@ std::string TypeMatchExpression::DebugString() const {
   }
   for (int t = 0; t < 256; ++t) {
     if (types_.types.test(t)) {
-      absl::StrAppend(&out, first ? "" : ", ", TypeName(static_cast<bson_type_t>(t)));
+      absl::StrAppend(&out, first ? "" : ", ", document::BsonTypeName(static_cast<bson_type_t>(t)));
       first = false;
     }
   }

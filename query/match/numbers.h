@@ -39,9 +39,6 @@ bool IsTruthy(const bson_iter_t& it);
 // types by their MongoDB type name.
 std::string ValueForMessage(const bson_iter_t& it);
 
-// MongoDB's name of a BSON type ("double", "string", "object", "array", …, "missing" for EOO).
-const char* TypeName(bson_type_t type);
-
 }  // namespace strata::query::match
 
 #endif  // STRATA_QUERY_MATCH_NUMBERS_H_

@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "document/type_names.h"
 #include "query/projection/projection_internal.h"
 
 namespace strata::query::projection {
@@ -44,56 +45,6 @@ absl::string_view Key(const bson_iter_t& it) {
 }
 
 absl::string_view Before(absl::string_view s, char c) { return s.substr(0, s.find(c)); }
-
-// MongoDB's name for a BSON type, as its messages print it.
-absl::string_view TypeName(bson_type_t type) {
-  switch (type) {
-    case BSON_TYPE_DOUBLE:
-      return "double";
-    case BSON_TYPE_UTF8:
-      return "string";
-    case BSON_TYPE_DOCUMENT:
-      return "object";
-    case BSON_TYPE_ARRAY:
-      return "array";
-    case BSON_TYPE_BINARY:
-      return "binData";
-    case BSON_TYPE_UNDEFINED:
-      return "undefined";
-    case BSON_TYPE_OID:
-      return "objectId";
-    case BSON_TYPE_BOOL:
-      return "bool";
-    case BSON_TYPE_DATE_TIME:
-      return "date";
-    case BSON_TYPE_NULL:
-      return "null";
-    case BSON_TYPE_REGEX:
-      return "regex";
-    case BSON_TYPE_DBPOINTER:
-      return "dbPointer";
-    case BSON_TYPE_CODE:
-      return "javascript";
-    case BSON_TYPE_SYMBOL:
-      return "symbol";
-    case BSON_TYPE_CODEWSCOPE:
-      return "javascriptWithScope";
-    case BSON_TYPE_INT32:
-      return "int";
-    case BSON_TYPE_TIMESTAMP:
-      return "timestamp";
-    case BSON_TYPE_INT64:
-      return "long";
-    case BSON_TYPE_DECIMAL128:
-      return "decimal";
-    case BSON_TYPE_MINKEY:
-      return "minKey";
-    case BSON_TYPE_MAXKEY:
-      return "maxKey";
-    default:
-      return "unknown";
-  }
-}
 
 bool IsNumber(const bson_iter_t& it) {
   switch (bson_iter_type(&it)) {
@@ -613,11 +564,11 @@ absl::Status ParseFindSlice(ParseContext* ctx, absl::string_view name, const bso
       if (!IsNumber(skip_it)) {
         reason_code = 31257;
         reason = absl::StrCat("$slice expects the skip argument to be a number, got ",
-                              TypeName(bson_iter_type(&skip_it)));
+                              document::BsonTypeName(bson_iter_type(&skip_it)));
       } else if (!IsNumber(limit_it)) {
         reason_code = 31258;
         reason = absl::StrCat("$slice expects the limit argument to be a number, got ",
-                              TypeName(bson_iter_type(&limit_it)));
+                              document::BsonTypeName(bson_iter_type(&limit_it)));
       } else if (NumberInt(limit_it) <= 0) {
         reason_code = 31259;
         reason = absl::StrCat("$slice limit must be positive, got ", NumberInt(limit_it));
@@ -674,7 +625,7 @@ absl::StatusOr<bool> ParseOperatorObject(ParseContext* ctx, absl::string_view na
   if (op == "$elemMatch") {
     if (!BSON_ITER_HOLDS_DOCUMENT(&operator_elem)) {
       return Error(31274, absl::StrCat("elemMatch: Invalid argument, object required, but got ",
-                                       TypeName(bson_iter_type(&operator_elem))));
+                                       document::BsonTypeName(bson_iter_type(&operator_elem))));
     }
     if (ctx->has_positional) {
       return Error(31255, "Cannot specify positional operator and $elemMatch.");

@@ -19,9 +19,6 @@ std::string ElementToString(const bson_iter_t& it);
 // The value alone (`5`, `"x"`, `{ b: 1 }`).
 std::string ValueToString(const bson_iter_t& it);
 
-// MongoDB's short type name ("double", "string", "object", "array", "int", "long", …).
-absl::string_view TypeName(bson_type_t type);
-
 }  // namespace strata::query::update
 
 #endif  // STRATA_QUERY_UPDATE_BSON_TEXT_H_

@@ -16,6 +16,7 @@
 #include "base/status_macros.h"
 #include "document/compare.h"
 #include "document/key_string.h"
+#include "document/type_names.h"
 #include "query/update/arithmetic.h"
 #include "query/update/bson_text.h"
 
@@ -153,10 +154,11 @@ class ArithmeticModifier : public Modifier {
                                            const ApplyState& state) const override {
     Number value;
     if (!ReadNumber(current, &value)) {
-      return MongoError(ErrorCode::kTypeMismatch,
-                        absl::StrCat("Cannot apply ", Name(), " to a value of non-numeric type. {",
-                                     state.IdText(), "} has the field '", slot.key,
-                                     "' of non-numeric type ", TypeName(bson_iter_type(&current))));
+      return MongoError(
+          ErrorCode::kTypeMismatch,
+          absl::StrCat("Cannot apply ", Name(), " to a value of non-numeric type. {",
+                       state.IdText(), "} has the field '", slot.key, "' of non-numeric type ",
+                       document::BsonTypeName(bson_iter_type(&current))));
     }
     Number result;
     if (!Compute(op_, operand_, value, &result)) {
@@ -363,7 +365,7 @@ class PushModifier : public Modifier {
         if (type != BSON_TYPE_ARRAY) {
           return BadValue(
               absl::StrCat("The argument to $each in $push must be an array but it was of type: ",
-                           TypeName(type)));
+                           document::BsonTypeName(type)));
         }
         push->values_ = ArrayElements(clause);
       } else if (name == "$slice") {
@@ -371,14 +373,15 @@ class PushModifier : public Modifier {
         if (!ReadIntegral(clause, &slice)) {
           return BadValue(
               absl::StrCat("The value for $slice must be an integer value but was given type: ",
-                           TypeName(type)));
+                           document::BsonTypeName(type)));
         }
         push->slice_ = slice;
       } else if (name == "$position") {
         int64_t position = 0;
         if (!ReadIntegral(clause, &position)) {
-          return BadValue(absl::StrCat(
-              "The value for $position must be an integer value, not of type: ", TypeName(type)));
+          return BadValue(
+              absl::StrCat("The value for $position must be an integer value, not of type: ",
+                           document::BsonTypeName(type)));
         }
         push->position_ = position;
       } else if (name == "$sort") {
@@ -395,8 +398,8 @@ class PushModifier : public Modifier {
                                            const ApplyState& state) const override {
     if (bson_iter_type(&current) != BSON_TYPE_ARRAY) {
       return BadValue(absl::StrCat("The field '", slot.key, "' must be an array but is of type ",
-                                   TypeName(bson_iter_type(&current)), " in document {",
-                                   state.IdText(), "}"));
+                                   document::BsonTypeName(bson_iter_type(&current)),
+                                   " in document {", state.IdText(), "}"));
     }
     if (values_.empty() && !sort_.has_value() && !slice_.has_value()) return LeafResult::kKeep;
     if (!sort_.has_value() && !slice_.has_value()) {
@@ -482,7 +485,7 @@ class AddToSetModifier : public Modifier {
       if (bson_iter_type(&each) != BSON_TYPE_ARRAY) {
         return BadValue(
             absl::StrCat("The argument to $each in $addToSet must be an array but it was of type ",
-                         TypeName(bson_iter_type(&each))));
+                         document::BsonTypeName(bson_iter_type(&each))));
       }
       values = ArrayElements(each);
     } else {
@@ -505,7 +508,7 @@ class AddToSetModifier : public Modifier {
     if (bson_iter_type(&current) != BSON_TYPE_ARRAY) {
       return BadValue(absl::StrCat("Cannot apply $addToSet to non-array field. Field named '",
                                    slot.key, "' has non-array type ",
-                                   TypeName(bson_iter_type(&current))));
+                                   document::BsonTypeName(bson_iter_type(&current))));
     }
     // The values not in the array yet: one scan for a single value, a hash set of key strings
     // (equal values have equal key strings) for $each.
@@ -559,7 +562,7 @@ class PopModifier : public Modifier {
       return MongoError(
           ErrorCode::kTypeMismatch,
           absl::StrCat("Path '", *slot.path, "' contains an element of non-array type '",
-                       TypeName(bson_iter_type(&current)), "'"));
+                       document::BsonTypeName(bson_iter_type(&current)), "'"));
     }
     const size_t size = ArraySize(current);
     if (size == 0) return LeafResult::kKeep;
@@ -787,7 +790,7 @@ absl::StatusOr<std::unique_ptr<Modifier>> MakeModifier(ModifierKind kind,
         return std::unique_ptr<Modifier>(new CurrentDateModifier(/*timestamp=*/false));
       }
       if (type != BSON_TYPE_DOCUMENT) {
-        return BadValue(absl::StrCat(TypeName(type),
+        return BadValue(absl::StrCat(document::BsonTypeName(type),
                                      " is not valid type for $currentDate. Please use a boolean "
                                      "('true') or a $type expression ({$type: "
                                      "'timestamp/date'})."));
@@ -845,8 +848,8 @@ absl::StatusOr<std::unique_ptr<Modifier>> MakeModifier(ModifierKind kind,
       return MakePull(operand, factory);
     case ModifierKind::kPullAll:
       if (type != BSON_TYPE_ARRAY) {
-        return BadValue(
-            absl::StrCat("$pullAll requires an array argument but was given a ", TypeName(type)));
+        return BadValue(absl::StrCat("$pullAll requires an array argument but was given a ",
+                                     document::BsonTypeName(type)));
       }
       return std::unique_ptr<Modifier>(PullModifier::ForValues(ArrayElements(operand)));
   }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "document/type_names.h"
 #include "document/validate.h"
 #include "query/update/bson_text.h"
 #include "query/update/modifiers.h"
@@ -193,9 +194,10 @@ class Parser {
             "array"));
       }
       if (!BSON_ITER_HOLDS_DOCUMENT(&it)) {
-        return FailedToParse(absl::StrCat(
-            "Modifiers operate on fields but we found type ", TypeName(bson_iter_type(&it)),
-            " instead. For example: {$mod: {<field>: ...}} not {", ElementToString(it), "}"));
+        return FailedToParse(absl::StrCat("Modifiers operate on fields but we found type ",
+                                          document::BsonTypeName(bson_iter_type(&it)),
+                                          " instead. For example: {$mod: {<field>: ...}} not {",
+                                          ElementToString(it), "}"));
       }
       bson_iter_t field;
       bson_iter_recurse(&it, &field);
