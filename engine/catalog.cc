@@ -23,6 +23,18 @@ Document EncodeDescriptor(const CollectionInfo& info) {
                      reinterpret_cast<const uint8_t*>(info.uuid.data()),
                      static_cast<uint32_t>(info.uuid.size()));
   bson_append_document(b, "options", 7, info.options.bson());
+  bson_t indexes;
+  bson_append_array_begin(b, "indexes", 7, &indexes);
+  for (size_t i = 0; i < info.indexes.size(); ++i) {
+    std::string key = std::to_string(i);
+    bson_t entry;
+    bson_append_document_begin(&indexes, key.c_str(), static_cast<int>(key.size()), &entry);
+    bson_append_int64(&entry, "id", 2, info.indexes[i].id);
+    bson_append_bool(&entry, "ready", 5, info.indexes[i].ready);
+    bson_append_document(&entry, "descriptor", 10, info.indexes[i].descriptor.bson());
+    bson_append_document_end(&indexes, &entry);
+  }
+  bson_append_array_end(b, &indexes);
   return doc;
 }
 
@@ -54,7 +66,45 @@ absl::StatusOr<std::shared_ptr<CollectionInfo>> DecodeDescriptor(absl::string_vi
   }
   bson_iter_document(&it, &length, &data);
   info->options = Document::Copy(DocumentView(data, length));
+  if (bson_iter_init_find(&it, &b, "indexes")) {
+    if (!BSON_ITER_HOLDS_ARRAY(&it)) return corrupt("indexes");
+    bson_iter_t entry;
+    bson_iter_recurse(&it, &entry);
+    while (bson_iter_next(&entry)) {
+      bson_iter_t field;
+      if (!BSON_ITER_HOLDS_DOCUMENT(&entry) || !bson_iter_recurse(&entry, &field)) {
+        return corrupt("index entry");
+      }
+      IndexEntry index;
+      bool has_id = false, has_descriptor = false;
+      while (bson_iter_next(&field)) {
+        absl::string_view key = bson_iter_key(&field);
+        if (key == "id" && BSON_ITER_HOLDS_INT64(&field)) {
+          index.id = static_cast<IndexId>(bson_iter_int64(&field));
+          has_id = true;
+        } else if (key == "ready" && BSON_ITER_HOLDS_BOOL(&field)) {
+          index.ready = bson_iter_bool(&field);
+        } else if (key == "descriptor" && BSON_ITER_HOLDS_DOCUMENT(&field)) {
+          bson_iter_document(&field, &length, &data);
+          index.descriptor = Document::Copy(DocumentView(data, length));
+          has_descriptor = true;
+        }
+      }
+      if (!has_id || !has_descriptor) return corrupt("index entry");
+      info->indexes.push_back(std::move(index));
+    }
+  }
   return info;
+}
+
+std::shared_ptr<CollectionInfo> CopyInfo(const CollectionInfo& info) {
+  auto copy = std::make_shared<CollectionInfo>();
+  copy->ns = info.ns;
+  copy->id = info.id;
+  copy->uuid = info.uuid;
+  copy->options = info.options.Clone();
+  for (const IndexEntry& index : info.indexes) copy->indexes.push_back(index.Clone());
+  return copy;
 }
 
 std::string NewUuid() {
@@ -113,12 +163,25 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Load(StorageEngine* engine) {
   } else if (!s.IsNotFound()) {
     return FromRocks(s, "reading the collection id counter");
   }
+  s = engine->db()->Get(rocksdb::ReadOptions(), engine->catalog(), NextIndexIdKey(), &value);
+  if (s.ok()) {
+    if (value.size() != 4) return absl::DataLossError("corrupt index id counter");
+    catalog->next_index_id_ = ReadBigEndian32(value);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading the index id counter");
+  }
   const std::string prefix = CollectionDescriptorPrefix();
   std::unique_ptr<rocksdb::Iterator> it(
       engine->db()->NewIterator(rocksdb::ReadOptions(), engine->catalog()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     ASSIGN_OR_RETURN(auto info,
                      DecodeDescriptor(absl::string_view(it->value().data(), it->value().size())));
+    for (const IndexEntry& index : info->indexes) {
+      if (index.id >= catalog->next_index_id_) {
+        return absl::DataLossError(
+            absl::StrCat("index ", index.id, " of ", info->ns, " is beyond the index id counter"));
+      }
+    }
     if (info->id >= catalog->next_id_) {
       return absl::DataLossError(absl::StrCat("collection ", info->ns, " has id ", info->id,
                                               " beyond the id counter ", catalog->next_id_));
@@ -183,9 +246,48 @@ void Catalog::AddDropToBatch(const CollectionInfo& info, const std::vector<Owned
   batch->Delete(engine_->catalog(), StatsKey(info.id)).PermitUncheckedError();
   batch->DeleteRange(engine_->documents(), CollectionPrefix(info.id), CollectionPrefix(info.id + 1))
       .PermitUncheckedError();
+  for (const IndexEntry& index : info.indexes) {
+    batch->DeleteRange(engine_->indexes(), IndexPrefix(index.id), IndexPrefix(index.id + 1))
+        .PermitUncheckedError();
+  }
   for (const OwnedRange& range : extra) {
     batch->DeleteRange(range.cf, range.begin, range.end).PermitUncheckedError();
   }
+}
+
+absl::StatusOr<CollectionHandle> Catalog::SetIndexes(absl::string_view ns,
+                                                     std::vector<IndexEntry> indexes) {
+  absl::MutexLock lock(&mu_);
+  auto it = collections_.find(ns);
+  if (it == collections_.end()) return MongoError(ErrorCode::kNamespaceNotFound, "ns not found");
+  std::shared_ptr<CollectionInfo> updated = CopyInfo(*it->second);
+  IndexId next_index_id = next_index_id_;
+  for (IndexEntry& index : indexes) {
+    if (index.id == 0) index.id = next_index_id++;
+  }
+  rocksdb::WriteBatch batch;
+  // Entries of dropped indexes vanish in the same write as their catalog entry.
+  for (const IndexEntry& old_index : it->second->indexes) {
+    bool kept = std::any_of(indexes.begin(), indexes.end(),
+                            [&](const IndexEntry& index) { return index.id == old_index.id; });
+    if (!kept) {
+      RETURN_IF_ERROR(FromRocks(batch.DeleteRange(engine_->indexes(), IndexPrefix(old_index.id),
+                                                  IndexPrefix(old_index.id + 1)),
+                                "building a catalog write"));
+    }
+  }
+  updated->indexes = std::move(indexes);
+  RETURN_IF_ERROR(PutDescriptor(*updated, &batch));
+  if (next_index_id != next_index_id_) {
+    std::string counter;
+    AppendBigEndian32(next_index_id, &counter);
+    RETURN_IF_ERROR(FromRocks(batch.Put(engine_->catalog(), NextIndexIdKey(), counter),
+                              "building a catalog write"));
+  }
+  RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "changing a collection's indexes"));
+  next_index_id_ = next_index_id;
+  it->second = updated;
+  return CollectionHandle(updated);
 }
 
 absl::Status Catalog::Drop(absl::string_view ns, const std::vector<OwnedRange>& extra) {
@@ -217,11 +319,8 @@ absl::Status Catalog::Rename(absl::string_view from, absl::string_view to, bool 
     if (!drop_target) return MongoError(ErrorCode::kNamespaceExists, "target namespace exists");
     AddDropToBatch(*target->second, target_extra, &batch);
   }
-  auto renamed = std::make_shared<CollectionInfo>();
+  std::shared_ptr<CollectionInfo> renamed = CopyInfo(*source->second);
   renamed->ns = std::string(to);
-  renamed->id = source->second->id;
-  renamed->uuid = source->second->uuid;
-  renamed->options = source->second->options.Clone();
   RETURN_IF_ERROR(FromRocks(batch.Delete(engine_->catalog(), CollectionDescriptorKey(from)),
                             "building a catalog write"));
   RETURN_IF_ERROR(PutDescriptor(*renamed, &batch));

@@ -26,12 +26,23 @@
 
 namespace strata::engine {
 
+// One secondary index of a collection, as the catalog keeps it. The engine does not read the
+// descriptor (index/ defines it); it owns the id and the entries' key range.
+struct IndexEntry {
+  IndexId id = 0;       // 0 asks SetIndexes to allocate one; ids are never reused
+  Document descriptor;  // index/'s description of the index (key pattern, name, options)
+  bool ready = true;    // false while its entries are being built
+
+  IndexEntry Clone() const { return IndexEntry{id, descriptor.Clone(), ready}; }
+};
+
 // An immutable snapshot of one collection's descriptor.
 struct CollectionInfo {
   std::string ns;  // "db.collection"
   CollectionId id = 0;
-  std::string uuid;  // 16 random bytes, fixed at creation
-  Document options;  // the options given to `create` ({} for implicit creation)
+  std::string uuid;                 // 16 random bytes, fixed at creation
+  Document options;                 // the options given to `create` ({} for implicit creation)
+  std::vector<IndexEntry> indexes;  // secondary indexes (the `_id` index is implicit)
 
   absl::string_view db_name() const { return absl::string_view(ns).substr(0, ns.find('.')); }
   absl::string_view collection_name() const {
@@ -60,8 +71,15 @@ class Catalog {
   // The collection, created with default options when missing (implicit creation on insert).
   absl::StatusOr<CollectionHandle> FindOrCreate(absl::string_view ns);
 
-  // Drops a collection: its descriptor, documents, statistics and `extra` ranges go in one
-  // write. NamespaceNotFound when missing.
+  // Replaces the collection's secondary indexes with `indexes` in one durable write. Entries
+  // with id 0 get fresh ids (from a persistent counter); indexes of the old list whose ids are
+  // absent from the new one are dropped: their entries are range-deleted in the same write.
+  // Returns the new descriptor. NamespaceNotFound when the collection is missing.
+  absl::StatusOr<CollectionHandle> SetIndexes(absl::string_view ns,
+                                              std::vector<IndexEntry> indexes);
+
+  // Drops a collection: its descriptor, documents, statistics, index entries and `extra`
+  // ranges go in one write. NamespaceNotFound when missing.
   absl::Status Drop(absl::string_view ns, const std::vector<OwnedRange>& extra = {});
 
   // Renames `from` to `to` (same id, so no data moves). With `drop_target`, an existing `to`
@@ -85,6 +103,7 @@ class Catalog {
   mutable absl::Mutex mu_;
   std::map<std::string, CollectionHandle, std::less<>> collections_ ABSL_GUARDED_BY(mu_);
   CollectionId next_id_ ABSL_GUARDED_BY(mu_) = kFirstCollectionId;
+  IndexId next_index_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 // Splits "db.collection" at the first dot; checks MongoDB's namespace rules (non-empty parts,

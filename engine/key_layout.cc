@@ -40,6 +40,13 @@ std::string CollectionDescriptorKey(absl::string_view ns) {
 }
 std::string CollectionDescriptorPrefix() { return std::string(kDescriptorTag); }
 std::string NextCollectionIdKey() { return absl::StrCat(kMetaTag, "next_collection_id"); }
+std::string NextIndexIdKey() { return absl::StrCat(kMetaTag, "next_index_id"); }
+
+std::string IndexPrefix(IndexId id) {
+  std::string key;
+  AppendBigEndian32(id, &key);
+  return key;
+}
 
 std::string StatsKey(CollectionId id) {
   std::string key(kStatsTag);

@@ -3,6 +3,7 @@
 // Column families (a missing one on open is corruption, never silently created):
 //   catalog   : "c\x00" + namespace        → collection descriptor (BSON)
 //               "m\x00next_collection_id"  → next collection id (4 bytes, big-endian)
+//               "m\x00next_index_id"       → next index id (4 bytes, big-endian)
 //               "s\x00" + collection id    → statistics counters (merge operands, 16 bytes)
 //   documents : collection id (4 bytes BE) + key string of `_id` → document BSON
 //   indexes   : index id (4 bytes BE) + key strings of the key values + key string of `_id`
@@ -21,6 +22,7 @@
 namespace strata::engine {
 
 using CollectionId = uint32_t;
+using IndexId = uint32_t;
 
 inline constexpr absl::string_view kCatalogColumnFamily = "catalog";
 inline constexpr absl::string_view kDocumentsColumnFamily = "documents";
@@ -42,6 +44,10 @@ inline absl::string_view RecordIdPart(absl::string_view record_key) { return rec
 std::string CollectionDescriptorKey(absl::string_view ns);
 std::string CollectionDescriptorPrefix();  // all descriptors
 std::string NextCollectionIdKey();
+std::string NextIndexIdKey();
+
+// indexes column family: every entry of index `id` starts with these 4 bytes.
+std::string IndexPrefix(IndexId id);
 std::string StatsKey(CollectionId id);
 
 }  // namespace strata::engine
