@@ -30,11 +30,17 @@ bool DocumentView::BytesEqual(DocumentView other) const {
   return size_ == other.size_ && std::memcmp(data_, other.data_, size_) == 0;
 }
 
-Document::Document() : doc_(bson_new()) {}
+Document::Document() : doc_(nullptr) {}
+
+const bson_t* Document::EmptyBson() {
+  static const bson_t empty = BSON_INITIALIZER;
+  return &empty;
+}
 
 Document Document::Adopt(bson_t* doc) { return Document(doc); }
 
 Document Document::Copy(DocumentView view) {
+  if (view.empty()) return Document();
   bson_t* doc = bson_new_from_data(view.data(), view.size());
   return doc != nullptr ? Document(doc) : Document();
 }
@@ -49,13 +55,15 @@ absl::StatusOr<Document> Document::FromJson(std::string_view json) {
   return Document(doc);
 }
 
-Document::Document(Document&& other) noexcept : doc_(std::exchange(other.doc_, bson_new())) {}
+Document::Document(Document&& other) noexcept : doc_(std::exchange(other.doc_, nullptr)) {}
 
 Document& Document::operator=(Document&& other) noexcept {
   std::swap(doc_, other.doc_);
   return *this;
 }
 
-Document::~Document() { bson_destroy(doc_); }
+Document::~Document() {
+  if (doc_ != nullptr) bson_destroy(doc_);
+}
 
 }  // namespace strata

@@ -74,17 +74,21 @@ class Document {
   // An explicit deep copy.
   Document Clone() const { return Copy(view()); }
 
-  const bson_t* bson() const { return doc_; }
+  const bson_t* bson() const { return doc_ != nullptr ? doc_ : EmptyBson(); }
   // For building: append with libbson's bson_append_* functions.
-  bson_t* mutable_bson() { return doc_; }
-  DocumentView view() const { return DocumentView(doc_); }
-  const uint8_t* data() const { return bson_get_data(doc_); }
-  size_t size() const { return doc_->len; }
+  bson_t* mutable_bson() {
+    if (doc_ == nullptr) doc_ = bson_new();
+    return doc_;
+  }
+  DocumentView view() const { return DocumentView(bson()); }
+  const uint8_t* data() const { return bson_get_data(bson()); }
+  size_t size() const { return bson()->len; }
   std::string ToJson(JsonMode mode = JsonMode::kRelaxed) const { return view().ToJson(mode); }
 
  private:
   explicit Document(bson_t* doc) : doc_(doc) {}
-  bson_t* doc_;  // never null
+  static const bson_t* EmptyBson();
+  bson_t* doc_;  // null means the empty document (allocated on the first append)
 };
 
 }  // namespace strata

@@ -66,8 +66,10 @@ absl::StatusOr<std::unique_ptr<Regex>> Regex::Compile(absl::string_view pattern,
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     if (pcre2_get_error_message(error, message, sizeof(message)) < 0) message[0] = 0;
-    return MongoError(ErrorCode::kBadValue, absl::StrCat("Regular expression is invalid: ",
-                                                         reinterpret_cast<const char*>(message)));
+    // MongoDB reports a pattern PCRE cannot compile as Location51091.
+    return MongoError(
+        static_cast<ErrorCode>(51091),
+        absl::StrCat("Regular expression is invalid: ", reinterpret_cast<const char*>(message)));
   }
   // JIT is an optimisation: where it is unavailable pcre2_match interprets the pattern.
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
