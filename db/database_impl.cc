@@ -183,7 +183,7 @@ absl::StatusOr<query::update::UpdatePlan> ParseUpdate(const UpdateSpec& spec) {
 absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView filter,
                                              int64_t limit) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  ASSIGN_OR_RETURN(auto parsed_filter, query::match::ParseFilter(filter));
+  ASSIGN_OR_RETURN(auto parsed_filter, ParseQueryFilter(filter));
   absl::ReaderMutexLock ddl(&ddl_mu_);
   engine::CollectionHandle collection = catalog_->Find(ns);
   if (collection == nullptr) return 0;
@@ -314,7 +314,7 @@ absl::Status DatabaseImpl::Upsert(const engine::CollectionInfo& collection, cons
 
 absl::StatusOr<UpdateResult> DatabaseImpl::Update(absl::string_view ns, const UpdateSpec& spec) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  ASSIGN_OR_RETURN(auto filter, query::match::ParseFilter(spec.filter.view()));
+  ASSIGN_OR_RETURN(auto filter, ParseQueryFilter(spec.filter.view()));
   ASSIGN_OR_RETURN(query::update::UpdatePlan plan, ParseUpdate(spec));
   if (spec.multi && plan.is_replacement()) {
     return MongoError(ErrorCode::kFailedToParse,
@@ -353,7 +353,7 @@ absl::StatusOr<FindAndRemoveResult> DatabaseImpl::FindAndRemove(absl::string_vie
                                                                 DocumentView filter,
                                                                 DocumentView sort) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  ASSIGN_OR_RETURN(auto parsed_filter, query::match::ParseFilter(filter));
+  ASSIGN_OR_RETURN(auto parsed_filter, ParseQueryFilter(filter));
   absl::ReaderMutexLock ddl(&ddl_mu_);
   FindAndRemoveResult result;
   engine::CollectionHandle collection = catalog_->Find(ns);

@@ -57,9 +57,14 @@ class ElemMatchPredicate : public query::projection::ElementPredicate {
 
 }  // namespace
 
+absl::StatusOr<query::match::MatchExpressionPtr> ParseQueryFilter(DocumentView filter) {
+  query::match::ParseOptions options;
+  return query::match::ParseFilter(filter, options);
+}
+
 absl::StatusOr<std::unique_ptr<query::update::ElementPredicate>> CompileUpdatePredicate(
     const query::update::PredicateSpec& spec) {
-  ASSIGN_OR_RETURN(auto filter, query::match::ParseFilter(spec.filter));
+  ASSIGN_OR_RETURN(auto filter, ParseQueryFilter(spec.filter));
   return std::unique_ptr<query::update::ElementPredicate>(
       new UpdatePredicate(std::move(filter), spec));
 }
@@ -75,7 +80,7 @@ absl::StatusOr<std::unique_ptr<query::projection::ElementPredicate>> CompileElem
   }
   bson_append_document(&inner, "$elemMatch", 10, &condition_bson);
   bson_append_document_end(filter.mutable_bson(), &inner);
-  ASSIGN_OR_RETURN(auto matcher, query::match::ParseFilter(filter.view()));
+  ASSIGN_OR_RETURN(auto matcher, ParseQueryFilter(filter.view()));
   return std::unique_ptr<query::projection::ElementPredicate>(
       new ElemMatchPredicate(std::move(filter), std::move(matcher)));
 }

@@ -6,10 +6,15 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "query/match/match_expression.h"
 #include "query/projection/projection.h"
 #include "query/update/update_plan.h"
 
 namespace strata::db {
+
+// Parses a query filter with every operator another layer supplies plugged in ($expr,
+// $jsonSchema as they land). Every filter the database evaluates is parsed here.
+absl::StatusOr<query::match::MatchExpressionPtr> ParseQueryFilter(DocumentView filter);
 
 // arrayFilters and $pull conditions of updates.
 absl::StatusOr<std::unique_ptr<query::update::ElementPredicate>> CompileUpdatePredicate(

@@ -48,7 +48,7 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   std::unique_ptr<QueryExecution> execution(
       new QueryExecution(engine, std::move(collection), std::move(spec)));
   QuerySpec& s = execution->spec_;
-  ASSIGN_OR_RETURN(execution->filter_, query::match::ParseFilter(s.filter.view()));
+  ASSIGN_OR_RETURN(execution->filter_, ParseQueryFilter(s.filter.view()));
   if (!s.sort.view().empty()) {
     ASSIGN_OR_RETURN(query::sort::SortSpec sort, query::sort::SortSpec::Parse(s.sort.view()));
     if (sort.natural_direction() < 0) {
