@@ -4,6 +4,7 @@
 
 #include "base/status_macros.h"
 #include "query/match/parser.h"
+#include "query/validation/json_schema_match.h"
 
 namespace strata::db {
 namespace {
@@ -58,7 +59,7 @@ class ElemMatchPredicate : public query::projection::ElementPredicate {
 }  // namespace
 
 absl::StatusOr<query::match::MatchExpressionPtr> ParseQueryFilter(DocumentView filter) {
-  query::match::ParseOptions options;
+  query::match::ParseOptions options = query::validation::WithJsonSchema();
   return query::match::ParseFilter(filter, options);
 }
 
