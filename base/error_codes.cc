@@ -9,6 +9,7 @@
 namespace strata {
 namespace {
 constexpr absl::string_view kCodePayload = "strata.mongo_code";
+constexpr absl::string_view kErrorInfoPayload = "strata.err_info";
 
 absl::StatusCode AbslCodeFor(ErrorCode code) {
   switch (code) {
@@ -127,6 +128,15 @@ absl::Status MongoError(ErrorCode code, absl::string_view message) {
   absl::Status status(AbslCodeFor(code), message);
   status.SetPayload(kCodePayload, absl::Cord(absl::StrCat(static_cast<int>(code))));
   return status;
+}
+
+void SetErrorInfo(absl::Status& status, absl::string_view bson_bytes) {
+  status.SetPayload(kErrorInfoPayload, absl::Cord(bson_bytes));
+}
+
+std::optional<std::string> ErrorInfoOf(const absl::Status& status) {
+  if (auto payload = status.GetPayload(kErrorInfoPayload)) return std::string(*payload);
+  return std::nullopt;
 }
 
 ErrorCode ErrorCodeOf(const absl::Status& status) {

@@ -6,6 +6,7 @@
 #ifndef STRATA_BASE_ERROR_CODES_H_
 #define STRATA_BASE_ERROR_CODES_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -61,6 +62,11 @@ std::string ErrorCodeName(ErrorCode code);
 
 // A Status carrying MongoDB error `code`; its absl code is chosen to match.
 absl::Status MongoError(ErrorCode code, absl::string_view message);
+
+// Attaches MongoDB's `errInfo` document (BSON bytes) to an error Status; replies carry it.
+void SetErrorInfo(absl::Status& status, absl::string_view bson_bytes);
+// The errInfo bytes a Status carries, if any.
+std::optional<std::string> ErrorInfoOf(const absl::Status& status);
 
 // The MongoDB code a Status carries; for a Status built without one, a mapping of its absl
 // code (kInvalidArgument → BadValue, kNotFound → NamespaceNotFound, others → InternalError).

@@ -26,6 +26,15 @@ constexpr int kMaxCommandDepth = document::kMaxNestingDepth + 3;
 
 }  // namespace
 
+void AppendErrorInfo(const absl::Status& status, bson_t* out) {
+  std::optional<std::string> info = ErrorInfoOf(status);
+  if (!info.has_value()) return;
+  bson_t info_doc;
+  if (bson_init_static(&info_doc, reinterpret_cast<const uint8_t*>(info->data()), info->size())) {
+    bson_append_document(out, "errInfo", 7, &info_doc);
+  }
+}
+
 Document ErrorReply(const absl::Status& status) {
   Document reply;
   bson_t* b = reply.mutable_bson();
@@ -36,6 +45,7 @@ Document ErrorReply(const absl::Status& status) {
   bson_append_utf8(b, "errmsg", 6, message.data(), static_cast<int>(message.size()));
   bson_append_int32(b, "code", 4, static_cast<int32_t>(code));
   bson_append_utf8(b, "codeName", 8, name.data(), static_cast<int>(name.size()));
+  AppendErrorInfo(status, b);
   return reply;
 }
 

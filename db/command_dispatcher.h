@@ -59,7 +59,10 @@ void RegisterAdminCommands(CommandRegistry& registry);  // commands_admin.cc
 // Runs one command document against `db`.
 Document Dispatch(DatabaseImpl& db, DocumentView command, absl::string_view default_db = "test");
 
-// {ok: 0, errmsg, code, codeName} for `status`.
+// Appends `errInfo` when `status` carries one (DocumentValidationFailure).
+void AppendErrorInfo(const absl::Status& status, bson_t* out);
+
+// {ok: 0, errmsg, code, codeName[, errInfo]} for `status`.
 Document ErrorReply(const absl::Status& status);
 
 }  // namespace strata::db

@@ -44,6 +44,7 @@ void AppendWriteErrors(const std::vector<WriteError>& errors, bson_t* reply) {
     bson_append_utf8(&entry, "codeName", 8, name.data(), static_cast<int>(name.size()));
     absl::string_view message = errors[i].status.message();
     bson_append_utf8(&entry, "errmsg", 6, message.data(), static_cast<int>(message.size()));
+    AppendErrorInfo(errors[i].status, &entry);
     bson_append_document_end(&array, &entry);
   }
   bson_append_array_end(reply, &array);
@@ -107,6 +108,7 @@ absl::Status Insert(CommandContext& context, const bson_t& command, bson_t* repl
   ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "insert"));
   ASSIGN_OR_RETURN(bson_iter_t documents, args.RequiredArray("documents"));
   ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
+  ASSIGN_OR_RETURN(std::optional<bool> bypass, args.Bool("bypassDocumentValidation"));
   std::vector<DocumentView> docs;
   std::vector<WriteError> type_errors;
   while (bson_iter_next(&documents)) {
@@ -117,7 +119,8 @@ absl::Status Insert(CommandContext& context, const bson_t& command, bson_t* repl
   }
   RETURN_IF_ERROR(CheckBatchSize(docs.size()));
   ASSIGN_OR_RETURN(InsertResult result,
-                   context.db.Insert(context.Namespace(collection), docs, ordered.value_or(true)));
+                   context.db.Insert(context.Namespace(collection), docs, ordered.value_or(true),
+                                     bypass.value_or(false)));
   bson_append_int32(reply, "n", 1, static_cast<int32_t>(result.inserted));
   AppendWriteErrors(result.errors, reply);
   return absl::OkStatus();
@@ -363,10 +366,12 @@ absl::Status Update(CommandContext& context, const bson_t& command, bson_t* repl
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
   ASSIGN_OR_RETURN(std::optional<bool> ordered, args.Bool("ordered"));
   ASSIGN_OR_RETURN(std::vector<UpdateSpec> specs, ParseUpdates(args));
+  ASSIGN_OR_RETURN(std::optional<bool> bypass, args.Bool("bypassDocumentValidation"));
   int64_t matched = 0, modified = 0;
   std::vector<WriteError> errors;
   std::vector<std::pair<int64_t, Document>> upserted;
   for (size_t i = 0; i < specs.size(); ++i) {
+    specs[i].bypass_validation = bypass.value_or(false);
     absl::StatusOr<UpdateResult> result = context.db.Update(ns, specs[i]);
     if (result.ok()) {
       matched += result->matched;
@@ -490,6 +495,8 @@ absl::Status FindAndModify(CommandContext& context, const bson_t& command, bson_
     spec.sort = Document::Copy(sort.value_or(DocumentView()));
     spec.upsert = upsert.value_or(false);
     spec.return_images = true;
+    ASSIGN_OR_RETURN(std::optional<bool> bypass, args.Bool("bypassDocumentValidation"));
+    spec.bypass_validation = bypass.value_or(false);
     if (array_filters.has_value()) {
       while (bson_iter_next(&*array_filters)) {
         if (!BSON_ITER_HOLDS_DOCUMENT(&*array_filters)) {

@@ -35,13 +35,6 @@ absl::Status Create(CommandContext& context, const bson_t& command, bson_t* repl
   if (capped.value_or(false)) {
     return MongoError(ErrorCode::kNotImplemented, "capped collections are not supported");
   }
-  for (absl::string_view option : {"validator", "validationLevel", "validationAction"}) {
-    if (args.Has(option)) {
-      return MongoError(ErrorCode::kNotImplemented,
-                        absl::StrCat("collection option '", option,
-                                     "' (schema validation) is not supported by this build yet"));
-    }
-  }
   // The options are kept as given (minus the command's own and generic fields).
   Document options;
   bson_iter_t it;
@@ -55,7 +48,21 @@ absl::Status Create(CommandContext& context, const bson_t& command, bson_t* repl
     }
     bson_append_iter(options.mutable_bson(), key.data(), static_cast<int>(key.size()), &it);
   }
-  return context.db.catalog().Create(context.Namespace(collection), options.view()).status();
+  return context.db.CreateCollection(context.Namespace(collection), options.view());
+}
+
+absl::Status CollMod(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "collMod");
+  RETURN_IF_ERROR(args.CheckKnownFields({"validator", "validationLevel", "validationAction"}));
+  ASSIGN_OR_RETURN(std::string collection, FirstString(command, "collection name"));
+  Document changes;
+  for (const char* option : {"validator", "validationLevel", "validationAction"}) {
+    bson_iter_t it;
+    if (bson_iter_init_find(&it, &command, option)) {
+      bson_append_iter(changes.mutable_bson(), option, -1, &it);
+    }
+  }
+  return context.db.ModifyCollection(context.Namespace(collection), changes.view());
 }
 
 absl::Status Drop(CommandContext& context, const bson_t& command, bson_t* reply) {
@@ -188,6 +195,7 @@ absl::Status ListDatabases(CommandContext& context, const bson_t& command, bson_
 void RegisterDdlCommands(CommandRegistry& registry) {
   registry.Add("create", &Create);
   registry.Add("drop", &Drop);
+  registry.Add("collMod", &CollMod);
   registry.Add("dropDatabase", &DropDatabase);
   registry.Add("renameCollection", &RenameCollection);
   registry.Add("listCollections", &ListCollections);

@@ -66,9 +66,13 @@ absl::Status DatabaseImpl::Close() {
 
 absl::StatusOr<InsertResult> DatabaseImpl::Insert(absl::string_view ns,
                                                   const std::vector<DocumentView>& docs,
-                                                  bool ordered) {
+                                                  bool ordered, bool bypass_validation) {
   absl::ReaderMutexLock ddl(&ddl_mu_);
   ASSIGN_OR_RETURN(engine::CollectionHandle collection, catalog_->FindOrCreate(ns));
+  DocumentValidation validation;
+  if (!bypass_validation) {
+    ASSIGN_OR_RETURN(validation, ValidationOf(*collection));
+  }
   InsertResult result;
   size_t begin = 0;
   while (begin < docs.size()) {
@@ -79,7 +83,8 @@ absl::StatusOr<InsertResult> DatabaseImpl::Insert(absl::string_view ns,
       bytes += docs[end].size();
       ++end;
     }
-    ASSIGN_OR_RETURN(size_t next, InsertChunk(*collection, docs, begin, end, ordered, &result));
+    ASSIGN_OR_RETURN(size_t next,
+                     InsertChunk(*collection, validation, docs, begin, end, ordered, &result));
     if (next < end) break;  // an ordered insert stopped at an error
     begin = end;
   }
@@ -87,13 +92,19 @@ absl::StatusOr<InsertResult> DatabaseImpl::Insert(absl::string_view ns,
 }
 
 absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const engine::CollectionInfo& collection,
+                                                 const DocumentValidation& validation,
                                                  const std::vector<DocumentView>& docs,
                                                  size_t begin, size_t end, bool ordered,
                                                  InsertResult* result) {
   // Validation does not depend on the transaction: do it once, outside the retry loop.
   std::vector<absl::StatusOr<Document>> prepared;
   prepared.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) prepared.push_back(document::PrepareForStorage(docs[i]));
+  for (size_t i = begin; i < end; ++i) {
+    prepared.push_back(document::PrepareForStorage(docs[i]));
+    if (!prepared.back().ok()) continue;
+    absl::Status valid = validation.Check(prepared.back()->view(), std::nullopt);
+    if (!valid.ok()) prepared.back() = valid;
+  }
 
   std::vector<WriteError> errors;
   std::vector<Document> ids;
@@ -217,6 +228,7 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
                                                    const std::string& key,
                                                    const query::match::MatchExpression& filter,
                                                    const query::update::UpdatePlan& plan,
+                                                   const DocumentValidation& validation,
                                                    bool return_images, UpdateResult* result) {
   bool matched = false;
   bool modified = false;
@@ -259,6 +271,7 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
                                      IdJson(new_id)));
     }
     if (stored.view().BytesEqual(old_doc)) return absl::OkStatus();
+    RETURN_IF_ERROR(validation.Check(stored.view(), old_doc));
     modified = true;
     if (return_images) after = stored.Clone();
     return records_->Put(
@@ -276,7 +289,8 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
 }
 
 absl::Status DatabaseImpl::Upsert(const engine::CollectionInfo& collection, const UpdateSpec& spec,
-                                  const query::update::UpdatePlan& plan, UpdateResult* result) {
+                                  const query::update::UpdatePlan& plan,
+                                  const DocumentValidation& validation, UpdateResult* result) {
   // The new document: the query's equality fields, then the update (or the replacement with
   // the query's `_id`), as MongoDB builds it.
   ASSIGN_OR_RETURN(Document seed, query::update::BuildUpsertSeed(spec.filter.view()));
@@ -295,6 +309,7 @@ absl::Status DatabaseImpl::Upsert(const engine::CollectionInfo& collection, cons
     built = std::move(outcome.result);
   }
   ASSIGN_OR_RETURN(Document stored, document::PrepareForStorage(built.view()));
+  RETURN_IF_ERROR(validation.Check(stored.view(), std::nullopt));
   bson_iter_t id;
   document::FindId(stored.view(), &id);
   std::string key = document::EncodeKeyString(id);
@@ -329,6 +344,10 @@ absl::StatusOr<UpdateResult> DatabaseImpl::Update(absl::string_view ns, const Up
   }
   UpdateResult result;
   if (collection == nullptr) return result;
+  DocumentValidation validation;
+  if (!spec.bypass_validation) {
+    ASSIGN_OR_RETURN(validation, ValidationOf(*collection));
+  }
   // Candidates from a snapshot, each updated at most once (so a multi update never sees its
   // own output), re-checked under its row lock. A single update that finds its candidate
   // changed so it no longer matches looks again, a few times, before reporting no match.
@@ -339,13 +358,14 @@ absl::StatusOr<UpdateResult> DatabaseImpl::Update(absl::string_view ns, const Up
     if (keys.empty()) break;
     bool any = false;
     for (const std::string& key : keys) {
-      ASSIGN_OR_RETURN(bool matched, UpdateOneRecord(*collection, key, *filter, plan,
+      ASSIGN_OR_RETURN(bool matched, UpdateOneRecord(*collection, key, *filter, plan, validation,
                                                      spec.return_images, &result));
       any = any || matched;
     }
     if (any || spec.multi) break;
   }
-  if (result.matched == 0 && spec.upsert) RETURN_IF_ERROR(Upsert(*collection, spec, plan, &result));
+  if (result.matched == 0 && spec.upsert)
+    RETURN_IF_ERROR(Upsert(*collection, spec, plan, validation, &result));
   return result;
 }
 
@@ -428,6 +448,41 @@ absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView f
     ++n;
   }
   return n;
+}
+
+absl::StatusOr<DocumentValidation> DatabaseImpl::ValidationOf(
+    const engine::CollectionInfo& collection) {
+  return DocumentValidation::FromOptions(collection.options.view());
+}
+
+absl::Status DatabaseImpl::CreateCollection(absl::string_view ns, DocumentView options) {
+  RETURN_IF_ERROR(DocumentValidation::CheckOptions(options));
+  return catalog_->Create(ns, options).status();
+}
+
+absl::Status DatabaseImpl::ModifyCollection(absl::string_view ns, DocumentView changes) {
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  // Exclusive: writes in flight finish under the old rules, later ones see the new ones.
+  absl::WriterMutexLock ddl(&ddl_mu_);
+  engine::CollectionHandle collection = catalog_->Find(ns);
+  if (collection == nullptr) {
+    return MongoError(ErrorCode::kNamespaceNotFound, "ns does not exist");
+  }
+  // The new options: the old ones with the changed fields replaced.
+  Document merged;
+  bson_iter_t it;
+  bson_iter_init(&it, collection->options.bson());
+  bson_t changes_bson;
+  changes.AsBson(&changes_bson);
+  while (bson_iter_next(&it)) {
+    bson_iter_t changed;
+    if (bson_iter_init_find(&changed, &changes_bson, bson_iter_key(&it))) continue;
+    bson_append_iter(merged.mutable_bson(), bson_iter_key(&it), -1, &it);
+  }
+  bson_iter_init(&it, &changes_bson);
+  while (bson_iter_next(&it)) bson_append_iter(merged.mutable_bson(), bson_iter_key(&it), -1, &it);
+  RETURN_IF_ERROR(DocumentValidation::CheckOptions(merged.view()));
+  return catalog_->SetOptions(ns, merged.view()).status();
 }
 
 absl::Status DatabaseImpl::DropCollection(absl::string_view ns) {

@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "db/cursor_manager.h"
+#include "db/document_validation.h"
 #include "db/query_execution.h"
 #include "engine/catalog.h"
 #include "engine/record_store.h"
@@ -49,8 +50,9 @@ struct UpdateSpec {
   bool multi = false;
   bool upsert = false;
   std::vector<Document> array_filters;
-  Document sort;               // which document a single update picks first ({}: `_id` order)
-  bool return_images = false;  // fill UpdateResult::before/after (findAndModify)
+  Document sort;                   // which document a single update picks first ({}: `_id` order)
+  bool return_images = false;      // fill UpdateResult::before/after (findAndModify)
+  bool bypass_validation = false;  // bypassDocumentValidation
 };
 
 struct UpdateResult {
@@ -82,7 +84,7 @@ class DatabaseImpl {
   // Failures are per document (validation, duplicate `_id`); the returned Status is for
   // failures of the whole operation (invalid namespace, I/O).
   absl::StatusOr<InsertResult> Insert(absl::string_view ns, const std::vector<DocumentView>& docs,
-                                      bool ordered);
+                                      bool ordered, bool bypass_validation = false);
 
   // A read of `ns` (filter, sort, projection, skip, limit) on a fresh snapshot.
   absl::StatusOr<std::unique_ptr<QueryExecution>> Query(absl::string_view ns, QuerySpec spec);
@@ -106,6 +108,13 @@ class DatabaseImpl {
   absl::StatusOr<int64_t> Count(absl::string_view ns, DocumentView filter, int64_t skip,
                                 int64_t limit);
 
+  // create/collMod: checks the validation options, then stores them.
+  absl::Status CreateCollection(absl::string_view ns, DocumentView options);
+  absl::Status ModifyCollection(absl::string_view ns, DocumentView changes);
+
+  // The validation policy of a collection (validator, level, action from its options).
+  static absl::StatusOr<DocumentValidation> ValidationOf(const engine::CollectionInfo& collection);
+
   // Drop/rename/dropDatabase, excluding concurrent writes.
   absl::Status DropCollection(absl::string_view ns);
   absl::Status RenameCollection(absl::string_view from, absl::string_view to, bool drop_target);
@@ -118,13 +127,16 @@ class DatabaseImpl {
   absl::StatusOr<bool> UpdateOneRecord(const engine::CollectionInfo& collection,
                                        const std::string& key,
                                        const query::match::MatchExpression& filter,
-                                       const query::update::UpdatePlan& plan, bool return_images,
+                                       const query::update::UpdatePlan& plan,
+                                       const DocumentValidation& validation, bool return_images,
                                        UpdateResult* result);
   absl::Status Upsert(const engine::CollectionInfo& collection, const UpdateSpec& spec,
-                      const query::update::UpdatePlan& plan, UpdateResult* result);
+                      const query::update::UpdatePlan& plan, const DocumentValidation& validation,
+                      UpdateResult* result);
   // Inserts docs[begin, end) in one transaction; appends results. Returns the index of the
   // first document not attempted (== end unless an ordered insert stopped).
   absl::StatusOr<size_t> InsertChunk(const engine::CollectionInfo& collection,
+                                     const DocumentValidation& validation,
                                      const std::vector<DocumentView>& docs, size_t begin,
                                      size_t end, bool ordered, InsertResult* result);
 

@@ -255,6 +255,20 @@ void Catalog::AddDropToBatch(const CollectionInfo& info, const std::vector<Owned
   }
 }
 
+absl::StatusOr<CollectionHandle> Catalog::SetOptions(absl::string_view ns, DocumentView options) {
+  absl::MutexLock lock(&mu_);
+  auto it = collections_.find(ns);
+  if (it == collections_.end())
+    return MongoError(ErrorCode::kNamespaceNotFound, "ns does not exist");
+  std::shared_ptr<CollectionInfo> updated = CopyInfo(*it->second);
+  updated->options = Document::Copy(options);
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(PutDescriptor(*updated, &batch));
+  RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "changing collection options"));
+  it->second = updated;
+  return CollectionHandle(updated);
+}
+
 absl::StatusOr<CollectionHandle> Catalog::SetIndexes(absl::string_view ns,
                                                      std::vector<IndexEntry> indexes) {
   absl::MutexLock lock(&mu_);

@@ -71,6 +71,10 @@ class Catalog {
   // The collection, created with default options when missing (implicit creation on insert).
   absl::StatusOr<CollectionHandle> FindOrCreate(absl::string_view ns);
 
+  // Replaces the collection's options (validator and the like) in one durable write.
+  // NamespaceNotFound when the collection is missing.
+  absl::StatusOr<CollectionHandle> SetOptions(absl::string_view ns, DocumentView options);
+
   // Replaces the collection's secondary indexes with `indexes` in one durable write. Entries
   // with id 0 get fresh ids (from a persistent counter); indexes of the old list whose ids are
   // absent from the new one are dropped: their entries are range-deleted in the same write.
