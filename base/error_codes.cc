@@ -103,6 +103,12 @@ std::string ErrorCodeName(ErrorCode code) {
       return "Location40415";
     case ErrorCode::kUnauthorized:
       return "Unauthorized";
+    case ErrorCode::kCannotCreateIndex:
+      return "CannotCreateIndex";
+    case ErrorCode::kCannotIndexParallelArrays:
+      return "CannotIndexParallelArrays";
+    case ErrorCode::kInvalidIndexSpecificationOption:
+      return "InvalidIndexSpecificationOption";
     case ErrorCode::kLocation51024:
       return "Location51024";
     case ErrorCode::kPathNotViable:

@@ -46,6 +46,9 @@ enum class ErrorCode : int {
   kLocation40414 = 40414,  // BSON field '…' is missing but a required field
   kLocation40415 = 40415,  // BSON field '…' is an unknown field
   kUnauthorized = 13,
+  kCannotCreateIndex = 67,
+  kCannotIndexParallelArrays = 171,
+  kInvalidIndexSpecificationOption = 197,
   kLocation51024 = 51024,  // BSON field '…' value must be >= 0
   kPathNotViable = 28,
   kConflictingUpdateOperators = 40,

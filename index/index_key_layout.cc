@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "engine/key_layout.h"
 #include "index/key_string_skip.h"
 
 namespace strata::index {
@@ -36,11 +37,7 @@ IndexEntryFormat IndexEntryFormat::For(const IndexSpec& spec) {
   return format;
 }
 
-std::string IndexPrefix(IndexId id) {
-  std::string prefix;
-  AppendBigEndian32(id, &prefix);
-  return prefix;
-}
+std::string IndexPrefix(IndexId id) { return engine::IndexPrefix(id); }
 
 IndexId IndexIdOf(absl::string_view entry_key) {
   const auto* p = reinterpret_cast<const uint8_t*>(entry_key.data());

@@ -8,9 +8,10 @@
 namespace strata::index::internal {
 
 // src/mongo/base/error_codes.yml. Never renumber.
-inline constexpr ErrorCode kCannotCreateIndex = static_cast<ErrorCode>(67);
-inline constexpr ErrorCode kCannotIndexParallelArrays = static_cast<ErrorCode>(171);
-inline constexpr ErrorCode kInvalidIndexSpecificationOption = static_cast<ErrorCode>(197);
+inline constexpr ErrorCode kCannotCreateIndex = ErrorCode::kCannotCreateIndex;
+inline constexpr ErrorCode kCannotIndexParallelArrays = ErrorCode::kCannotIndexParallelArrays;
+inline constexpr ErrorCode kInvalidIndexSpecificationOption =
+    ErrorCode::kInvalidIndexSpecificationOption;
 // Assertion location of "Ambiguous field name found in array" in key generation.
 inline constexpr ErrorCode kLocation16746 = static_cast<ErrorCode>(16746);
 
