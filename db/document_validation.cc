@@ -11,15 +11,22 @@
 namespace strata::db {
 namespace {
 
-absl::StatusOr<std::optional<std::string>> StringOption(const bson_t& options, const char* name) {
+// The string option `name`: "" when absent (an empty value is never valid either).
+absl::StatusOr<std::string> StringOption(const bson_t& options, const char* name) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, &options, name)) return std::optional<std::string>();
+  if (!bson_iter_init_find(&it, &options, name)) return std::string();
   if (!BSON_ITER_HOLDS_UTF8(&it)) {
     return MongoError(
         ErrorCode::kTypeMismatch,
         absl::StrCat("BSON field '", name, "' is the wrong type, expected type 'string'"));
   }
-  return std::optional<std::string>(bson_iter_utf8(&it, nullptr));
+  uint32_t length = 0;
+  const char* text = bson_iter_utf8(&it, &length);
+  if (length == 0) {
+    return MongoError(ErrorCode::kBadValue, absl::StrCat("Enumeration value '' for field '", name,
+                                                         "' is not a valid value."));
+  }
+  return std::string(text, length);
 }
 
 }  // namespace
@@ -44,31 +51,27 @@ absl::StatusOr<DocumentValidation> DocumentValidation::FromOptions(DocumentView 
       policy.validator_ = std::make_shared<const query::validation::Validator>(std::move(parsed));
     }
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> level, StringOption(b, "validationLevel"));
-  if (level.has_value()) {
-    if (*level == "strict") {
-      policy.level_ = ValidationLevel::kStrict;
-    } else if (*level == "moderate") {
-      policy.level_ = ValidationLevel::kModerate;
-    } else if (*level == "off") {
-      policy.level_ = ValidationLevel::kOff;
-    } else {
-      return MongoError(ErrorCode::kBadValue,
-                        absl::StrCat("Enumeration value '", *level,
-                                     "' for field 'validationLevel' is not a valid value."));
-    }
+  ASSIGN_OR_RETURN(std::string level, StringOption(b, "validationLevel"));
+  if (level == "strict") {
+    policy.level_ = ValidationLevel::kStrict;
+  } else if (level == "moderate") {
+    policy.level_ = ValidationLevel::kModerate;
+  } else if (level == "off") {
+    policy.level_ = ValidationLevel::kOff;
+  } else if (!level.empty()) {
+    return MongoError(ErrorCode::kBadValue,
+                      absl::StrCat("Enumeration value '", level,
+                                   "' for field 'validationLevel' is not a valid value."));
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> action, StringOption(b, "validationAction"));
-  if (action.has_value()) {
-    if (*action == "error") {
-      policy.action_ = ValidationAction::kError;
-    } else if (*action == "warn") {
-      policy.action_ = ValidationAction::kWarn;
-    } else {
-      return MongoError(ErrorCode::kBadValue,
-                        absl::StrCat("Enumeration value '", *action,
-                                     "' for field 'validationAction' is not a valid value."));
-    }
+  ASSIGN_OR_RETURN(std::string action, StringOption(b, "validationAction"));
+  if (action == "error") {
+    policy.action_ = ValidationAction::kError;
+  } else if (action == "warn") {
+    policy.action_ = ValidationAction::kWarn;
+  } else if (!action.empty()) {
+    return MongoError(ErrorCode::kBadValue,
+                      absl::StrCat("Enumeration value '", action,
+                                   "' for field 'validationAction' is not a valid value."));
   }
   return policy;
 }

@@ -11,12 +11,6 @@
 namespace strata::index {
 namespace {
 
-void AppendBigEndian32(uint32_t value, std::string* out) {
-  const char bytes[4] = {static_cast<char>(value >> 24), static_cast<char>(value >> 16),
-                         static_cast<char>(value >> 8), static_cast<char>(value)};
-  out->append(bytes, 4);
-}
-
 // The size of `count` consecutive key parts at the start of `bytes`.
 absl::StatusOr<size_t> KeyPartsSize(absl::string_view bytes, const std::vector<bool>& descending) {
   size_t offset = 0;
