@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "document/compare.h"
+#include "document/type_names.h"
 #include "index/internal/index_error_codes.h"
 #include "index/internal/shell_format.h"
 
@@ -30,7 +31,6 @@ namespace {
 
 using internal::kCannotCreateIndex;
 using internal::kInvalidIndexSpecificationOption;
-using internal::MongoTypeName;
 using internal::ShellElementString;
 using internal::ShellString;
 
@@ -242,7 +242,7 @@ absl::Status ValidateKeyPattern(DocumentView key) {
       if (value == 0.0) return fail("Values in the index key pattern cannot be 0.");
     } else if (bson_iter_type(&it) != BSON_TYPE_UTF8) {
       return fail(absl::StrCat("Values in v:2 index key pattern cannot be of type ",
-                               MongoTypeName(bson_iter_type(&it)),
+                               document::BsonTypeName(bson_iter_type(&it)),
                                ". Only numbers > 0, numbers < 0, and strings are allowed."));
     }
     const bool is_string = bson_iter_type(&it) == BSON_TYPE_UTF8;
@@ -323,7 +323,7 @@ absl::Status ValidateTtl(DocumentView raw, const bson_iter_t& seconds, DocumentV
     // MongoDB's message lacks the closing quote.
     return fail(absl::StrCat(
         "TTL index 'expireAfterSeconds' option must be numeric, but received a type of '",
-        MongoTypeName(bson_iter_type(&seconds))));
+        document::BsonTypeName(bson_iter_type(&seconds))));
   }
   if (IsNaNNumber(seconds)) return fail("TTL index 'expireAfterSeconds' option must not be NaN");
   if (SafeNumberInt(seconds) != SafeNumberLong(seconds)) {
@@ -435,7 +435,7 @@ absl::StatusOr<IndexSpec> IndexSpecParser::Parse(DocumentView raw,
     auto type_error = [&](absl::string_view expected) {
       return Wrap(MongoError(ErrorCode::kTypeMismatch,
                              absl::StrCat("The field '", field, "' must be ", expected,
-                                          ", but got ", MongoTypeName(type))),
+                                          ", but got ", document::BsonTypeName(type))),
                   raw_text);
     };
     if (field == "key") {
@@ -478,7 +478,7 @@ absl::StatusOr<IndexSpec> IndexSpecParser::Parse(DocumentView raw,
       if (type != BSON_TYPE_BOOL) {
         return Wrap(MongoError(ErrorCode::kTypeMismatch,
                                absl::StrCat("The field 'name' must be a bool, but got ",
-                                            MongoTypeName(type))),
+                                            document::BsonTypeName(type))),
                     raw_text);
       }
       spec.hidden_ = bson_iter_bool(&it);

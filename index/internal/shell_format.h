@@ -29,11 +29,6 @@ std::string ShellValueString(const bson_iter_t& it);
 // "name: value" for the element at `it` (BSONElement::toString).
 std::string ShellElementString(const bson_iter_t& it);
 
-// MongoDB's typeName(): "double", "string", "object", "array", "binData", "undefined",
-// "objectId", "bool", "date", "null", "regex", "dbPointer", "javascript", "symbol",
-// "javascriptWithScope", "int", "timestamp", "long", "decimal", "minKey", "maxKey".
-const char* MongoTypeName(bson_type_t type);
-
 }  // namespace strata::index::internal
 
 #endif  // STRATA_INDEX_INTERNAL_SHELL_FORMAT_H_

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "document/type_names.h"
 #include "tests/support/test_util.h"
 
 namespace strata::index::internal {
@@ -40,11 +41,11 @@ TEST(ShellFormatTest, ElementsAndTypeNames) {
   ASSERT_TRUE(bson_iter_init(&it, doc.bson()) && bson_iter_next(&it));
   EXPECT_EQ(ShellElementString(it), R"(unique: "yes")");
   EXPECT_EQ(ShellValueString(it), R"("yes")");
-  EXPECT_STREQ(MongoTypeName(BSON_TYPE_BOOL), "bool");
-  EXPECT_STREQ(MongoTypeName(BSON_TYPE_INT32), "int");
-  EXPECT_STREQ(MongoTypeName(BSON_TYPE_INT64), "long");
-  EXPECT_STREQ(MongoTypeName(BSON_TYPE_DOCUMENT), "object");
-  EXPECT_STREQ(MongoTypeName(BSON_TYPE_CODEWSCOPE), "javascriptWithScope");
+  EXPECT_EQ(document::BsonTypeName(BSON_TYPE_BOOL), "bool");
+  EXPECT_EQ(document::BsonTypeName(BSON_TYPE_INT32), "int");
+  EXPECT_EQ(document::BsonTypeName(BSON_TYPE_INT64), "long");
+  EXPECT_EQ(document::BsonTypeName(BSON_TYPE_DOCUMENT), "object");
+  EXPECT_EQ(document::BsonTypeName(BSON_TYPE_CODEWSCOPE), "javascriptWithScope");
 }
 
 }  // namespace
