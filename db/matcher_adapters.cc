@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/status_macros.h"
+#include "query/expression/expr_match.h"
 #include "query/match/parser.h"
 #include "query/validation/json_schema_match.h"
 
@@ -60,7 +61,16 @@ class ElemMatchPredicate : public query::projection::ElementPredicate {
 
 absl::StatusOr<query::match::MatchExpressionPtr> ParseQueryFilter(DocumentView filter) {
   query::match::ParseOptions options = query::validation::WithJsonSchema();
+  options.expr_parser = query::expression::MakeExprParser();
   return query::match::ParseFilter(filter, options);
+}
+
+bool ContainsExternalOperator(const query::match::MatchExpression& tree) {
+  if (tree.type() == query::match::MatchType::kExternal) return true;
+  for (size_t i = 0; i < tree.num_children(); ++i) {
+    if (tree.child(i) != nullptr && ContainsExternalOperator(*tree.child(i))) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<std::unique_ptr<query::update::ElementPredicate>> CompileUpdatePredicate(

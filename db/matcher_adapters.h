@@ -16,6 +16,11 @@ namespace strata::db {
 // $jsonSchema as they land). Every filter the database evaluates is parsed here.
 absl::StatusOr<query::match::MatchExpressionPtr> ParseQueryFilter(DocumentView filter);
 
+// True when the tree holds an operator another layer evaluates ($expr, $jsonSchema): those can
+// fail on a document (e.g. $divide by zero), and the caller must surface the failure
+// (query::expression::FirstEvaluationError) instead of treating it as "no match".
+bool ContainsExternalOperator(const query::match::MatchExpression& tree);
+
 // arrayFilters and $pull conditions of updates.
 absl::StatusOr<std::unique_ptr<query::update::ElementPredicate>> CompileUpdatePredicate(
     const query::update::PredicateSpec& spec);

@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "db/matcher_adapters.h"
 #include "document/key_string.h"
+#include "query/expression/expr_match.h"
 #include "query/match/parser.h"
 #include "query/sort/sort_buffer.h"
 
@@ -49,6 +50,7 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
       new QueryExecution(engine, std::move(collection), std::move(spec)));
   QuerySpec& s = execution->spec_;
   ASSIGN_OR_RETURN(execution->filter_, ParseQueryFilter(s.filter.view()));
+  execution->filter_can_fail_ = ContainsExternalOperator(*execution->filter_);
   if (!s.sort.view().empty()) {
     ASSIGN_OR_RETURN(query::sort::SortSpec sort, query::sort::SortSpec::Parse(s.sort.view()));
     if (sort.natural_direction() < 0) {
@@ -100,6 +102,10 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextMatching() 
     }
     ++docs_examined_;
     if (filter_->Matches(ViewOf(candidate))) return std::optional<absl::string_view>(candidate);
+    if (filter_can_fail_) {
+      // MongoDB fails the whole query when an expression cannot be evaluated.
+      RETURN_IF_ERROR(query::expression::FirstEvaluationError(*filter_, ViewOf(candidate)));
+    }
   }
   return std::optional<absl::string_view>();
 }

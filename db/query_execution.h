@@ -75,6 +75,7 @@ class QueryExecution {
   std::optional<query::sort::SortSpec> sort_;                // set when sorting
   std::optional<query::projection::Projection> projection_;  // set when projecting
   std::optional<std::string> point_id_key_;                  // set when the filter pins `_id`
+  bool filter_can_fail_ = false;  // $expr: evaluation errors fail the query
 
   std::shared_ptr<engine::Snapshot> snapshot_;
   std::unique_ptr<engine::RecordIterator> iterator_;

@@ -77,6 +77,9 @@ std::vector<CorpusCase> LoadCases() {
   return cases;
 }
 
+// What gtest prints for a case (instead of its bytes).
+void PrintTo(const CorpusCase& c, std::ostream* os) { *os << c.file << ": " << c.name; }
+
 DocumentView Sub(const bson_t* doc, const char* dotted, bool* found) {
   bson_iter_t it, value;
   *found = bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, dotted, &value) &&

@@ -189,6 +189,43 @@ void WriteRecordOrDie(int fd, const void* data, size_t size) {
   }
 }
 
+// Children run in a fresh process image (fork + exec of this test binary), never in a plain
+// fork: a child forked from a parent that has used RocksDB inherits Env::Default()'s records
+// of background threads that do not exist in the child, so its flushes would never run.
+// The exec'd binary runs only CrashChild.Run, which reads what to do from the environment.
+constexpr int kChildPipeFd = 100;
+
+// argv/envp for the child, built before fork (only async-signal-safe calls after it).
+struct ChildCommand {
+  std::vector<std::string> strings;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+};
+
+ChildCommand MakeChildCommand(const char* kind, const std::string& dir, Durability durability,
+                              uint64_t arg) {
+  ChildCommand command;
+  command.strings = {
+      "/proc/self/exe",
+      "--gtest_filter=CrashChild.Run",
+      std::string("STRATA_CRASH_CHILD=") + kind,
+      "STRATA_CRASH_DIR=" + dir,
+      std::string("STRATA_CRASH_DURABLE=") + (durability == Durability::kDurable ? "1" : "0"),
+      "STRATA_CRASH_ARG=" + std::to_string(arg)};
+  for (size_t i = 0; i < command.strings.size(); ++i) {
+    (i < 2 ? command.argv : command.envp).push_back(command.strings[i].data());
+  }
+  command.argv.push_back(nullptr);
+  command.envp.push_back(nullptr);
+  return command;
+}
+
+[[noreturn]] void ExecChild(const ChildCommand& command, int fd) {
+  if (dup2(fd, kChildPipeFd) < 0) _exit(kExitPipeFailed);
+  execve(command.argv[0], command.argv.data(), command.envp.data());
+  _exit(127);
+}
+
 // Common start of every child: die with the parent, never outlive the test, open the database.
 std::unique_ptr<Database> ChildOpen(const std::string& dir, Durability durability) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -464,8 +501,10 @@ class CrashTest : public ::testing::Test {
       SCOPED_TRACE("cycle " + std::to_string(cycle));
       const int64_t first_id = known.empty() ? 0 : known.rbegin()->first + 1;
       const std::string dir = dir_.path();
-      ChildRun run = RunAndKill([&](int fd) { InsertWriter(dir, durability, first_id, fd); },
-                                sizeof(int64_t), [](const char*) { return true; }, Delay());
+      const ChildCommand command =
+          MakeChildCommand("insert", dir, durability, static_cast<uint64_t>(first_id));
+      ChildRun run = RunAndKill([&](int fd) { ExecChild(command, fd); }, sizeof(int64_t),
+                                [](const char*) { return true; }, Delay());
       ExpectKilledAfterAcks(run, sizeof(int64_t));
       std::vector<int64_t> acked(run.bytes.size() / sizeof(int64_t));
       std::memcpy(acked.data(), run.bytes.data(), acked.size() * sizeof(int64_t));
@@ -520,8 +559,8 @@ class CrashTest : public ::testing::Test {
       SCOPED_TRACE("cycle " + std::to_string(cycle));
       const std::string dir = dir_.path();
       const uint64_t child_seed = rng_();
-      ChildRun run = RunAndKill([&](int fd) { MixedWriter(dir, durability, child_seed, fd); },
-                                sizeof(OpRecord),
+      const ChildCommand command = MakeChildCommand("mixed", dir, durability, child_seed);
+      ChildRun run = RunAndKill([&](int fd) { ExecChild(command, fd); }, sizeof(OpRecord),
                                 [](const char* bytes) {
                                   OpRecord record;
                                   std::memcpy(&record, bytes, sizeof(record));
@@ -601,6 +640,21 @@ class CrashTest : public ::testing::Test {
   uint64_t seed_ = 0;
   std::mt19937_64 rng_;
 };
+
+// The child side of every crash cycle (see ExecChild); skipped when run by ctest directly.
+TEST(CrashChild, Run) {
+  const char* kind = std::getenv("STRATA_CRASH_CHILD");
+  if (kind == nullptr) GTEST_SKIP() << "only runs as a crash-test child";
+  const std::string dir = std::getenv("STRATA_CRASH_DIR");
+  const Durability durability = std::string(std::getenv("STRATA_CRASH_DURABLE")) == "1"
+                                    ? Durability::kDurable
+                                    : Durability::kRelaxed;
+  const uint64_t arg = std::strtoull(std::getenv("STRATA_CRASH_ARG"), nullptr, 10);
+  if (std::string(kind) == "insert") {
+    InsertWriter(dir, durability, static_cast<int64_t>(arg), kChildPipeFd);
+  }
+  MixedWriter(dir, durability, arg, kChildPipeFd);
+}
 
 TEST_F(CrashTest, DurableInsertsSurviveKill9) {
   RunInsertCycles(Durability::kDurable, CyclesFromEnvironment(25));
