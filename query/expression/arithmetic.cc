@@ -99,9 +99,7 @@ namespace {
 
 Dec AsDec(const Value& v) { return DecodeDecimal(ToDecimal(v)); }
 
-int64_t AsInt64(const Value& v) {
-  return v.type() == BSON_TYPE_INT32 ? v.int32() : v.int64();
-}
+int64_t AsInt64(const Value& v) { return v.type() == BSON_TYPE_INT32 ? v.int32() : v.int64(); }
 
 // An exact integer result whose operands were of type `type` (int32 or int64).
 Value IntegerResult(bson_type_t type, int64_t r) {
@@ -133,8 +131,8 @@ absl::StatusOr<Value> Add(absl::Span<const Value> args, EvalContext&) {
       continue;
     }
     if (!v.is_number()) {
-      return Error(16554, absl::StrCat("$add only supports numeric or date types, not ",
-                                       TypeName(v)));
+      return Error(16554,
+                   absl::StrCat("$add only supports numeric or date types, not ", TypeName(v)));
     }
     const bson_type_t before = widest;
     widest = WiderNumericType(widest, v.type());
@@ -224,8 +222,7 @@ absl::StatusOr<Value> Multiply(absl::Span<const Value> args, EvalContext&) {
   for (const Value& v : args) {
     if (v.nullish()) return Value::Null();
     if (!v.is_number()) {
-      return Error(16555, absl::StrCat("$multiply only supports numeric types, not ",
-                                       TypeName(v)));
+      return Error(16555, absl::StrCat("$multiply only supports numeric types, not ", TypeName(v)));
     }
     const bson_type_t before = widest;
     widest = WiderNumericType(widest, v.type());
@@ -286,8 +283,8 @@ absl::StatusOr<Value> Mod(absl::Span<const Value> args, EvalContext&) {
   const Value& b = args[1];
   if (a.nullish() || b.nullish()) return Value::Null();
   if (!a.is_number() || !b.is_number()) {
-    return Error(16611, absl::StrCat("$mod only supports numeric types, not ", TypeName(a),
-                                     " and ", TypeName(b)));
+    return Error(16611, absl::StrCat("$mod only supports numeric types, not ", TypeName(a), " and ",
+                                     TypeName(b)));
   }
   const bson_type_t t = WiderNumericType(a.type(), b.type());
   if (t == BSON_TYPE_DECIMAL128) {
@@ -338,8 +335,9 @@ absl::StatusOr<Value> EvalUnary(Unary op, absl::string_view name, const Value& v
       if (t == BSON_TYPE_DOUBLE) {
         return Value::Double(op == Unary::kCeil ? std::ceil(v.dbl()) : std::floor(v.dbl()));
       }
-      return Value::Decimal(EncodeDecimal(DecRound(
-          DecodeDecimal(v.decimal()), 0, op == Unary::kCeil ? RoundMode::kCeiling : RoundMode::kFloor)));
+      return Value::Decimal(
+          EncodeDecimal(DecRound(DecodeDecimal(v.decimal()), 0,
+                                 op == Unary::kCeil ? RoundMode::kCeiling : RoundMode::kFloor)));
     default:
       break;
   }
@@ -394,8 +392,8 @@ absl::StatusOr<Value> Log(absl::Span<const Value> args, EvalContext&) {
   }
   const double x = n.ToDouble(), b = base.ToDouble();
   if (x <= 0) {
-    return Error(28758, absl::StrCat("$log's argument must be a positive number, but is ",
-                                     n.DebugString()));
+    return Error(
+        28758, absl::StrCat("$log's argument must be a positive number, but is ", n.DebugString()));
   }
   if (b <= 0 || b == 1) {
     return Error(28759, absl::StrCat("$log's base must be a positive number not equal to 1, "
@@ -422,7 +420,8 @@ absl::StatusOr<Value> Pow(absl::Span<const Value> args, EvalContext&) {
   const double b = base.ToDouble(), e = exp.ToDouble();
   if (b == 0 && e < 0) return Error(28764, "$pow cannot take a base of 0 and a negative exponent");
   const bson_type_t t = WiderNumericType(base.type(), exp.type());
-  if (t == BSON_TYPE_DECIMAL128) return Value::Decimal(EncodeDecimal(DecFromDouble(std::pow(b, e))));
+  if (t == BSON_TYPE_DECIMAL128)
+    return Value::Decimal(EncodeDecimal(DecFromDouble(std::pow(b, e))));
   if (t == BSON_TYPE_DOUBLE) return Value::Double(std::pow(b, e));
   const int64_t bi = AsInt64(base), ei = AsInt64(exp);
   if (ei < 0) {
@@ -450,8 +449,8 @@ absl::StatusOr<Value> RoundOrTrunc(absl::Span<const Value> args, bool round,
       return Error(51081, absl::StrCat(name, " only supports numeric types, not ", TypeName(p)));
     }
     if (!ToInt32Exact(p, &place)) {
-      return Error(51082, absl::StrCat("precision argument to  ", name,
-                                       " must be a integral value"));
+      return Error(51082,
+                   absl::StrCat("precision argument to  ", name, " must be a integral value"));
     }
     if (place < -20 || place > 100) {
       return Error(51083, absl::StrCat("cannot apply ", name, " with precision value ",

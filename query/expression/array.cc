@@ -36,10 +36,10 @@ absl::StatusOr<Value> ElemAt(const Value& array, const Value& index, absl::strin
                              bool one_arg) {
   if (array.nullish() || index.nullish()) return Value::Null();
   if (!array.is_array()) {
-    return Error(28689, one_arg ? absl::StrCat(op, "'s argument must be an array, but is ",
-                                               TypeName(array))
-                                : absl::StrCat(op, "'s first argument must be an array, but is ",
-                                               TypeName(array)));
+    return Error(
+        28689,
+        one_arg ? absl::StrCat(op, "'s argument must be an array, but is ", TypeName(array))
+                : absl::StrCat(op, "'s first argument must be an array, but is ", TypeName(array)));
   }
   if (!index.is_number()) {
     return Error(28690, absl::StrCat(op, "'s second argument must be a numeric value, but is ",
@@ -61,8 +61,8 @@ absl::StatusOr<Value> ElemAt(const Value& array, const Value& index, absl::strin
 
 absl::StatusOr<Value> In(absl::Span<const Value> v, EvalContext&) {
   if (!v[1].is_array()) {
-    return Error(40081, absl::StrCat("$in requires an array as a second argument, found: ",
-                                     TypeName(v[1])));
+    return Error(
+        40081, absl::StrCat("$in requires an array as a second argument, found: ", TypeName(v[1])));
   }
   bson_iter_t it;
   v[1].InitIter(&it);
@@ -115,14 +115,15 @@ absl::StatusOr<Value> Slice(absl::Span<const Value> v, EvalContext&) {
                                        v[2].DebugString()));
     }
     if (third <= 0) {
-      return Error(28729, absl::StrCat("Third argument to $slice must be positive: ",
-                                       v[2].DebugString()));
+      return Error(28729,
+                   absl::StrCat("Third argument to $slice must be positive: ", v[2].DebugString()));
     }
     start = second < 0 ? std::max<int64_t>(0, n + second) : second;
     count = third;
   }
   ArrayBuilder out;
-  for (int64_t i = start; i < n && i < start + count; ++i) out.Append(elements[static_cast<size_t>(i)]);
+  for (int64_t i = start; i < n && i < start + count; ++i)
+    out.Append(elements[static_cast<size_t>(i)]);
   return out.Build();
 }
 
@@ -161,8 +162,7 @@ absl::StatusOr<Value> Range(absl::Span<const Value> v, EvalContext&) {
   for (size_t i = 0; i < v.size(); ++i) {
     if (!v[i].is_number()) {
       return Error(type_codes[i], absl::StrCat("$range requires a numeric ", names[i],
-                                               " value, found value of type: ",
-                                               TypeName(v[i])));
+                                               " value, found value of type: ", TypeName(v[i])));
     }
     if (!ToInt32Exact(v[i], &vals[i])) {
       return Error(int_codes[i],
@@ -195,7 +195,8 @@ absl::StatusOr<Value> IndexOfArray(absl::Span<const Value> v, EvalContext&) {
     end = std::min<int64_t>(end, static_cast<int64_t>(elements.size()));
   }
   for (int64_t i = start; i < end; ++i) {
-    if (CompareValues(elements[static_cast<size_t>(i)], v[1]) == 0) return Value::Int32(static_cast<int32_t>(i));
+    if (CompareValues(elements[static_cast<size_t>(i)], v[1]) == 0)
+      return Value::Int32(static_cast<int32_t>(i));
   }
   return Value::Int32(-1);
 }
@@ -204,8 +205,8 @@ absl::StatusOr<Value> ArrayToObject(absl::Span<const Value> v, EvalContext&) {
   const Value& input = v[0];
   if (input.nullish()) return Value::Null();
   if (!input.is_array()) {
-    return Error(40386, absl::StrCat("$arrayToObject requires an array input, found: ",
-                                     TypeName(input)));
+    return Error(40386,
+                 absl::StrCat("$arrayToObject requires an array input, found: ", TypeName(input)));
   }
   std::vector<std::pair<std::string, Value>> fields;
   const std::vector<Value> elements = input.ArrayElements();
@@ -270,8 +271,8 @@ absl::StatusOr<Value> ArrayToObject(absl::Span<const Value> v, EvalContext&) {
     if (name.find('\0') != std::string::npos) {
       return Error(4940400, "Key field cannot contain an embedded null byte");
     }
-    auto existing = std::find_if(fields.begin(), fields.end(),
-                                 [&](const auto& f) { return f.first == name; });
+    auto existing =
+        std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == name; });
     if (existing != fields.end()) {
       existing->second = value;
     } else {
@@ -287,8 +288,8 @@ absl::StatusOr<Value> ObjectToArray(absl::Span<const Value> v, EvalContext&) {
   const Value& input = v[0];
   if (input.nullish()) return Value::Null();
   if (!input.is_document()) {
-    return Error(40390, absl::StrCat("$objectToArray requires a document input, found: ",
-                                     TypeName(input)));
+    return Error(
+        40390, absl::StrCat("$objectToArray requires a document input, found: ", TypeName(input)));
   }
   ArrayBuilder out;
   bson_iter_t it;
@@ -406,8 +407,9 @@ absl::StatusOr<ExpressionPtr> ParseSortArray(const bson_iter_t& operand, ParseCo
           keys.push_back({std::move(path), dir});
         }
       } else {
-        return Error(2942505, "$sortArray requires sortBy to be either 1, -1 or a sort "
-                              "specification object");
+        return Error(2942505,
+                     "$sortArray requires sortBy to be either 1, -1 or a sort "
+                     "specification object");
       }
     } else {
       return Error(2942501, absl::StrCat("$sortArray found an unknown argument: ", name));
@@ -479,13 +481,14 @@ absl::StatusOr<ExpressionPtr> ParseGetField(const bson_iter_t& operand, ParseCon
   std::vector<ExpressionPtr> args(2);
   auto fields = ObjectFields(operand);
   // {$getField: "name"} or {$getField: {$literal: "$name"}}: the field alone.
-  if (!fields || (!fields->empty() && !fields->front().first.empty() &&
-                  fields->front().first[0] == '$')) {
+  if (!fields ||
+      (!fields->empty() && !fields->front().first.empty() && fields->front().first[0] == '$')) {
     ASSIGN_OR_RETURN(args[0], ParseExpression(operand, ctx));
   } else {
     for (auto& [name, it] : *fields) {
       int slot = name == "field" ? 0 : name == "input" ? 1 : -1;
-      if (slot < 0) return Error(3041701, absl::StrCat("$getField found an unknown argument: ", name));
+      if (slot < 0)
+        return Error(3041701, absl::StrCat("$getField found an unknown argument: ", name));
       ASSIGN_OR_RETURN(args[slot], ParseExpression(it, ctx));
     }
     if (!args[0]) return Error(3041702, "$getField requires 'field' to be specified");
@@ -493,8 +496,7 @@ absl::StatusOr<ExpressionPtr> ParseGetField(const bson_iter_t& operand, ParseCon
   const VariableId current = ctx.Lookup("CURRENT").value_or(kCurrentVariable);
   return ExpressionPtr(std::make_unique<GenericExpression>(
       std::move(args),
-      [current](const std::vector<ExpressionPtr>& args,
-                EvalContext& ctx) -> absl::StatusOr<Value> {
+      [current](const std::vector<ExpressionPtr>& args, EvalContext& ctx) -> absl::StatusOr<Value> {
         ASSIGN_OR_RETURN(Value field, args[0]->Evaluate(ctx));
         if (!field.is_string()) {
           return Error(3041704, absl::StrCat("$getField requires 'field' to evaluate to type "

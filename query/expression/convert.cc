@@ -20,14 +20,12 @@ absl::Status ConversionError(absl::string_view what) {
 }
 
 absl::Status Unsupported(const Value& v, absl::string_view target) {
-  return ConversionError(
-      absl::StrCat("Unsupported conversion from ", TypeName(v), " to ", target));
+  return ConversionError(absl::StrCat("Unsupported conversion from ", TypeName(v), " to ", target));
 }
 
 absl::Status ParseFailure(absl::string_view text, absl::string_view detail) {
-  return Error(kConversionFailure,
-               absl::StrCat("Failed to parse number '", text,
-                            "' in $convert with no onError value: ", detail));
+  return Error(kConversionFailure, absl::StrCat("Failed to parse number '", text,
+                                                "' in $convert with no onError value: ", detail));
 }
 
 absl::StatusOr<int64_t> ParseInteger(absl::string_view text) {
@@ -43,8 +41,8 @@ absl::StatusOr<int64_t> ParseInteger(absl::string_view text) {
   for (; i < text.size(); ++i) {
     const char c = text[i];
     if (c < '0' || c > '9') {
-      return ParseFailure(text, absl::StrCat("Bad digit \"", absl::string_view(&c, 1),
-                                             "\" while parsing ", text));
+      return ParseFailure(
+          text, absl::StrCat("Bad digit \"", absl::string_view(&c, 1), "\" while parsing ", text));
     }
     mag = mag * 10 + static_cast<unsigned>(c - '0');
     if (mag > (static_cast<unsigned __int128>(1) << 63)) {
@@ -293,10 +291,10 @@ absl::StatusOr<bson_type_t> TargetType(const Value& to) {
     if (n == "int") return BSON_TYPE_INT32;
     if (n == "long") return BSON_TYPE_INT64;
     if (n == "decimal") return BSON_TYPE_DECIMAL128;
-    static const char* const kOthers[] = {"object", "array", "binData", "undefined", "null",
-                                          "regex", "dbPointer", "javascript", "symbol",
-                                          "javascriptWithScope", "timestamp", "minKey",
-                                          "maxKey"};
+    static const char* const kOthers[] = {
+        "object",    "array",     "binData",    "undefined", "null",
+        "regex",     "dbPointer", "javascript", "symbol",    "javascriptWithScope",
+        "timestamp", "minKey",    "maxKey"};
     for (const char* o : kOthers) {
       if (n == o) {
         return Error(kConversionFailure,

@@ -165,9 +165,9 @@ std::string FormatOffset(int seconds, bool colon) {
                : absl::StrFormat("%c%02d%02d", sign, a / 3600, (a / 60) % 60);
 }
 
-const char* const kMonthNames[] = {"January", "February", "March",     "April",
-                                   "May",     "June",     "July",      "August",
-                                   "September", "October", "November", "December"};
+const char* const kMonthNames[] = {"January",   "February", "March",    "April",
+                                   "May",       "June",     "July",     "August",
+                                   "September", "October",  "November", "December"};
 
 absl::Status ValidateFormat(absl::string_view format) {
   for (size_t i = 0; i < format.size(); ++i) {
@@ -261,8 +261,19 @@ absl::Status BadDate(const Value& v) {
 // ---- date part operators ($year, …) ----
 
 enum class Part {
-  kYear, kMonth, kDayOfMonth, kHour, kMinute, kSecond, kMillisecond, kDayOfWeek, kDayOfYear,
-  kWeek, kIsoWeek, kIsoWeekYear, kIsoDayOfWeek
+  kYear,
+  kMonth,
+  kDayOfMonth,
+  kHour,
+  kMinute,
+  kSecond,
+  kMillisecond,
+  kDayOfWeek,
+  kDayOfYear,
+  kWeek,
+  kIsoWeek,
+  kIsoWeekYear,
+  kIsoDayOfWeek
 };
 
 int64_t ExtractPart(Part part, const Parts& p) {
@@ -315,14 +326,15 @@ absl::StatusOr<ExpressionPtr> ParseDatePart(const bson_iter_t& operand, ParseCon
       ASSIGN_OR_RETURN(args[slot], ParseExpression(it, ctx));
     }
     if (!args[0]) {
-      return Error(40539, absl::StrCat("missing 'date' argument to ", op, ", provided: ",
-                                       Value::FromIter(operand).DebugString()));
+      return Error(40539, absl::StrCat("missing 'date' argument to ", op,
+                                       ", provided: ", Value::FromIter(operand).DebugString()));
     }
   } else {
     ASSIGN_OR_RETURN(auto list, ParseArguments(operand, ctx));
     if (list.size() != 1) {
-      return Error(40536, absl::StrCat(op, " accepts exactly one argument if given an array, but "
-                                           "was given ",
+      return Error(40536, absl::StrCat(op,
+                                       " accepts exactly one argument if given an array, but "
+                                       "was given ",
                                        list.size()));
     }
     args[0] = std::move(list[0]);
@@ -345,8 +357,8 @@ absl::StatusOr<ExpressionPtr> ParseDatePart(const bson_iter_t& operand, ParseCon
 // Named arguments of an object operand into `slots` (by name order in `names`).
 absl::Status ParseNamed(const bson_iter_t& operand, ParseContext& ctx,
                         const std::vector<std::string>& names, std::vector<ExpressionPtr>* slots,
-                        int not_object_code, const std::string& not_object_msg,
-                        int unknown_code, const std::string& unknown_prefix) {
+                        int not_object_code, const std::string& not_object_msg, int unknown_code,
+                        const std::string& unknown_prefix) {
   auto fields = ObjectFields(operand);
   if (!fields) return Error(not_object_code, not_object_msg);
   slots->resize(names.size());
@@ -360,9 +372,9 @@ absl::Status ParseNamed(const bson_iter_t& operand, ParseContext& ctx,
 
 absl::StatusOr<ExpressionPtr> ParseDateToString(const bson_iter_t& operand, ParseContext& ctx) {
   std::vector<ExpressionPtr> args;  // date, format, timezone, onNull
-  RETURN_IF_ERROR(ParseNamed(operand, ctx, {"date", "format", "timezone", "onNull"}, &args,
-                             18629, "$dateToString only supports an object as its argument",
-                             18534, "Unrecognized argument to $dateToString: "));
+  RETURN_IF_ERROR(ParseNamed(operand, ctx, {"date", "format", "timezone", "onNull"}, &args, 18629,
+                             "$dateToString only supports an object as its argument", 18534,
+                             "Unrecognized argument to $dateToString: "));
   if (!args[0]) return Error(18628, "Missing 'date' parameter to $dateToString");
   if (args[1] && args[1]->constant() && args[1]->constant()->is_string()) {
     RETURN_IF_ERROR(ValidateFormat(args[1]->constant()->str()));
@@ -619,12 +631,12 @@ namespace {
 
 absl::StatusOr<ExpressionPtr> ParseDateFromString(const bson_iter_t& operand, ParseContext& ctx) {
   std::vector<ExpressionPtr> args;  // dateString, format, timezone, onError, onNull
-  RETURN_IF_ERROR(ParseNamed(operand, ctx, {"dateString", "format", "timezone", "onError", "onNull"},
-                             &args, 40540,
-                             absl::StrCat("$dateFromString only supports an object as an "
-                                          "argument, found: ",
-                                          TypeName(Value::FromIter(operand))),
-                             40541, "Unrecognized argument to $dateFromString: "));
+  RETURN_IF_ERROR(ParseNamed(
+      operand, ctx, {"dateString", "format", "timezone", "onError", "onNull"}, &args, 40540,
+      absl::StrCat("$dateFromString only supports an object as an "
+                   "argument, found: ",
+                   TypeName(Value::FromIter(operand))),
+      40541, "Unrecognized argument to $dateFromString: "));
   if (!args[0]) return Error(40542, "Missing 'dateString' parameter to $dateFromString");
   return ExpressionPtr(std::make_unique<GenericExpression>(
       std::move(args),
@@ -678,8 +690,8 @@ enum class Unit { kYear, kQuarter, kMonth, kWeek, kDay, kHour, kMinute, kSecond,
 
 absl::StatusOr<Unit> ParseUnit(const Value& v, absl::string_view op) {
   if (!v.is_string()) {
-    return Error(5439013, absl::StrCat(op, " requires 'unit' to be a string, but got ",
-                                       TypeName(v)));
+    return Error(5439013,
+                 absl::StrCat(op, " requires 'unit' to be a string, but got ", TypeName(v)));
   }
   static const std::pair<const char*, Unit> kUnits[] = {
       {"year", Unit::kYear},     {"quarter", Unit::kQuarter}, {"month", Unit::kMonth},
@@ -688,26 +700,29 @@ absl::StatusOr<Unit> ParseUnit(const Value& v, absl::string_view op) {
   for (const auto& [name, unit] : kUnits) {
     if (v.str() == name) return unit;
   }
-  return Error(5439014, absl::StrCat(op, " parameter 'unit' value cannot be recognized as a "
-                                         "time unit: ",
+  return Error(5439014, absl::StrCat(op,
+                                     " parameter 'unit' value cannot be recognized as a "
+                                     "time unit: ",
                                      v.str()));
 }
 
 // Sunday = 1 … Saturday = 7 from a day name ("monday", "mon", case-insensitive).
 absl::StatusOr<int> ParseStartOfWeek(const Value& v, absl::string_view op) {
   if (!v.is_string()) {
-    return Error(5439015, absl::StrCat(op, " requires 'startOfWeek' to be a string, but got ",
-                                       TypeName(v)));
+    return Error(5439015,
+                 absl::StrCat(op, " requires 'startOfWeek' to be a string, but got ", TypeName(v)));
   }
   std::string s;
-  for (char c : v.str()) s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  static const char* const kDays[] = {"sunday", "monday", "tuesday", "wednesday",
+  for (char c : v.str())
+    s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  static const char* const kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
                                       "thursday", "friday", "saturday"};
   for (int i = 0; i < 7; ++i) {
     if (s == kDays[i] || s == std::string(kDays[i]).substr(0, 3)) return i + 1;
   }
-  return Error(5439016, absl::StrCat(op, " parameter 'startOfWeek' value cannot be recognized "
-                                         "as a day of a week: ",
+  return Error(5439016, absl::StrCat(op,
+                                     " parameter 'startOfWeek' value cannot be recognized "
+                                     "as a day of a week: ",
                                      v.str()));
 }
 
@@ -742,7 +757,8 @@ absl::StatusOr<ExpressionPtr> ParseDateAdd(const bson_iter_t& operand, ParseCont
         }
         int64_t ms;
         if (!ToDateMillis(start, &ms)) {
-          return Error(5166403, absl::StrCat(op, " requires startDate to be convertible to a date"));
+          return Error(5166403,
+                       absl::StrCat(op, " requires startDate to be convertible to a date"));
         }
         ASSIGN_OR_RETURN(Unit unit, ParseUnit(unit_v, op));
         int64_t amount;
@@ -874,8 +890,7 @@ absl::StatusOr<ExpressionPtr> ParseDateTrunc(const bson_iter_t& operand, ParseCo
         bool tz_null;
         ASSIGN_OR_RETURN(absl::TimeZone tz, EvalTimeZone(args[3], ctx, &tz_null));
         ASSIGN_OR_RETURN(Value sow_v, EvalOpt(args[4], ctx));
-        if (date.nullish() || unit_v.nullish() || tz_null ||
-            (args[2] && bin_v.nullish())) {
+        if (date.nullish() || unit_v.nullish() || tz_null || (args[2] && bin_v.nullish())) {
           return Value::Null();
         }
         int64_t ms;
@@ -889,8 +904,7 @@ absl::StatusOr<ExpressionPtr> ParseDateTrunc(const bson_iter_t& operand, ParseCo
           if (!ToInt64Exact(bin_v, &bin)) {
             return Error(5439017, absl::StrCat("$dateTrunc requires 'binSize' to be a 64-bit "
                                                "integer, but got value '",
-                                               bin_v.DebugString(), "' of type ",
-                                               TypeName(bin_v)));
+                                               bin_v.DebugString(), "' of type ", TypeName(bin_v)));
           }
           if (bin <= 0) {
             return Error(5439018, absl::StrCat("$dateTrunc requires 'binSize' to be greater than "
@@ -969,8 +983,8 @@ absl::StatusOr<ExpressionPtr> ParseDateToParts(const bson_iter_t& operand, Parse
         if (!iso_v.missing()) {
           if (iso_v.nullish()) return Value::Null();
           if (iso_v.type() != BSON_TYPE_BOOL) {
-            return Error(40521, absl::StrCat("iso8601 must evaluate to a bool, found ",
-                                             TypeName(iso_v)));
+            return Error(40521,
+                         absl::StrCat("iso8601 must evaluate to a bool, found ", TypeName(iso_v)));
           }
           iso = iso_v.boolean();
         }
@@ -999,9 +1013,9 @@ absl::StatusOr<ExpressionPtr> ParseDateToParts(const bson_iter_t& operand, Parse
 }
 
 absl::StatusOr<ExpressionPtr> ParseDateFromParts(const bson_iter_t& operand, ParseContext& ctx) {
-  const std::vector<std::string> names = {"year", "month", "day", "hour", "minute", "second",
-                                          "millisecond", "isoWeekYear", "isoWeek",
-                                          "isoDayOfWeek", "timezone"};
+  const std::vector<std::string> names = {"year",    "month",        "day",         "hour",
+                                          "minute",  "second",       "millisecond", "isoWeekYear",
+                                          "isoWeek", "isoDayOfWeek", "timezone"};
   std::vector<ExpressionPtr> args;
   RETURN_IF_ERROR(ParseNamed(operand, ctx, names, &args, 40519,
                              "$dateFromParts only supports an object as its argument", 40518,
@@ -1078,7 +1092,9 @@ void AddDateOperators(OperatorTable* t) {
   AddPart(t, "$isoDayOfWeek", Part::kIsoDayOfWeek);
   (*t)["$dateToString"] = ParseDateToString;
   (*t)["$dateFromString"] = ParseDateFromString;
-  (*t)["$dateAdd"] = [](const bson_iter_t& o, ParseContext& c) { return ParseDateAdd(o, c, false); };
+  (*t)["$dateAdd"] = [](const bson_iter_t& o, ParseContext& c) {
+    return ParseDateAdd(o, c, false);
+  };
   (*t)["$dateSubtract"] = [](const bson_iter_t& o, ParseContext& c) {
     return ParseDateAdd(o, c, true);
   };

@@ -1,11 +1,11 @@
 #include "query/expression/decimal.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
-#include <cctype>
 #include <vector>
 
 namespace strata::query::expression::internal {
@@ -279,7 +279,8 @@ bool DecFromString(const std::string& text, Dec* out) {
   }
   std::string rest = text.substr(i);
   std::string lower;
-  for (char c : rest) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : rest)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   if (lower == "inf" || lower == "infinity") {
     d.kind = Dec::kInfinity;
     *out = d;

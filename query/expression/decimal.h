@@ -23,7 +23,7 @@ struct Dec {
   enum Kind : uint8_t { kFinite, kInfinity, kNaN };
   Kind kind = kFinite;
   bool negative = false;
-  std::string digits;  // ASCII digits, no leading zeros; empty means zero
+  std::string digits;    // ASCII digits, no leading zeros; empty means zero
   int32_t exponent = 0;  // value = digits × 10^exponent
 
   bool is_zero() const { return kind == kFinite && digits.empty(); }

@@ -38,16 +38,16 @@ absl::StatusOr<std::vector<ExpressionPtr>> ParseArguments(const bson_iter_t& ope
 absl::Status CheckArity(absl::string_view op, size_t n, size_t min, size_t max) {
   if (n >= min && n <= max) return absl::OkStatus();
   if (min == max) {
-    return Error(16020, absl::StrCat("Expression ", op, " takes exactly ", min,
-                                     " arguments. ", n, " were passed in."));
+    return Error(16020, absl::StrCat("Expression ", op, " takes exactly ", min, " arguments. ", n,
+                                     " were passed in."));
   }
   if (max == kUnbounded) {
-    return Error(16020, absl::StrCat("Expression ", op, " takes at least ", min,
-                                     " arguments, but ", n, " were passed in."));
+    return Error(16020, absl::StrCat("Expression ", op, " takes at least ", min, " arguments, but ",
+                                     n, " were passed in."));
   }
-  return Error(28667, absl::StrCat("Expression ", op, " takes at least ", min,
-                                   " arguments, and at most ", max, ", but ", n,
-                                   " were passed in."));
+  return Error(28667,
+               absl::StrCat("Expression ", op, " takes at least ", min, " arguments, and at most ",
+                            max, ", but ", n, " were passed in."));
 }
 
 ExpressionPtr MakeNaryFromArgs(std::vector<ExpressionPtr> args, ValuesFn fn) {
@@ -138,8 +138,7 @@ class NowExpression final : public Expression {
 
 class ArrayExpression final : public Expression {
  public:
-  explicit ArrayExpression(std::vector<ExpressionPtr> elements)
-      : elements_(std::move(elements)) {}
+  explicit ArrayExpression(std::vector<ExpressionPtr> elements) : elements_(std::move(elements)) {}
   absl::StatusOr<Value> Evaluate(EvalContext& ctx) const override {
     ArrayBuilder out;
     for (const ExpressionPtr& e : elements_) {
@@ -231,8 +230,8 @@ absl::StatusOr<ExpressionPtr> ParseFieldPath(absl::string_view text, ParseContex
     path.emplace_back(part);
   }
   std::optional<VariableId> current = ctx.Lookup("CURRENT");
-  return ExpressionPtr(std::make_unique<FieldPathExpression>(
-      current.value_or(kCurrentVariable), std::move(path)));
+  return ExpressionPtr(
+      std::make_unique<FieldPathExpression>(current.value_or(kCurrentVariable), std::move(path)));
 }
 
 absl::StatusOr<ExpressionPtr> ParseObject(const bson_iter_t& value, ParseContext& ctx) {
@@ -243,10 +242,10 @@ absl::StatusOr<ExpressionPtr> ParseObject(const bson_iter_t& value, ParseContext
   const std::string& first = fields->front().first;
   if (!first.empty() && first[0] == '$') {
     if (fields->size() != 1) {
-      return Error(15983, absl::StrCat("an expression specification must contain exactly one "
-                                       "field, the name of the expression. Found ",
-                                       fields->size(), " fields in ",
-                                       Value::FromIter(value).DebugString()));
+      return Error(
+          15983, absl::StrCat("an expression specification must contain exactly one "
+                              "field, the name of the expression. Found ",
+                              fields->size(), " fields in ", Value::FromIter(value).DebugString()));
     }
     const auto& table = Operators();
     auto op = table.find(first);
@@ -368,8 +367,7 @@ absl::StatusOr<ExpressionPtr> ParseMap(const bson_iter_t& operand, ParseContext&
         ASSIGN_OR_RETURN(Value input, args[0]->Evaluate(ctx));
         if (input.nullish()) return Value::Null();
         if (!input.is_array()) {
-          return Error(16883, absl::StrCat("input to $map must be an array not ",
-                                           TypeName(input)));
+          return Error(16883, absl::StrCat("input to $map must be an array not ", TypeName(input)));
         }
         ArrayBuilder out;
         bson_iter_t it;
@@ -432,22 +430,20 @@ absl::StatusOr<ExpressionPtr> ParseFilter(const bson_iter_t& operand, ParseConte
           if (!l.nullish()) {
             int32_t n;
             if (!ToInt32Exact(l, &n)) {
-              return Error(327391,
-                           absl::StrCat("$filter: limit must be represented as a 32-bit "
-                                        "integral value: ",
-                                        l.DebugString()));
+              return Error(327391, absl::StrCat("$filter: limit must be represented as a 32-bit "
+                                                "integral value: ",
+                                                l.DebugString()));
             }
             if (n < 1) {
-              return Error(327392,
-                           absl::StrCat("$filter: limit must be greater than 0: ", n));
+              return Error(327392, absl::StrCat("$filter: limit must be greater than 0: ", n));
             }
             limit = n;
           }
         }
         if (input.nullish()) return Value::Null();
         if (!input.is_array()) {
-          return Error(28651, absl::StrCat("input to $filter must be an array not ",
-                                           TypeName(input)));
+          return Error(28651,
+                       absl::StrCat("input to $filter must be an array not ", TypeName(input)));
         }
         ArrayBuilder out;
         bson_iter_t it;
@@ -563,8 +559,7 @@ absl::StatusOr<ExpressionPtr> ParseCond(const bson_iter_t& operand, ParseContext
 absl::StatusOr<ExpressionPtr> ParseIfNull(const bson_iter_t& operand, ParseContext& ctx) {
   ASSIGN_OR_RETURN(std::vector<ExpressionPtr> args, ParseArguments(operand, ctx));
   if (args.size() < 2) {
-    return Error(1257300,
-                 absl::StrCat("$ifNull needs at least two arguments, had: ", args.size()));
+    return Error(1257300, absl::StrCat("$ifNull needs at least two arguments, had: ", args.size()));
   }
   return ExpressionPtr(std::make_unique<GenericExpression>(
       std::move(args),
@@ -710,8 +705,8 @@ absl::Status ValidateVariableName(absl::string_view name) {
   }
   for (char ch : name.substr(1)) {
     const unsigned char c = static_cast<unsigned char>(ch);
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '_' || c >= 0x80)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c >= 0x80)) {
       return internal::Error(16868, absl::StrCat("'", name,
                                                  "' contains an invalid character for a "
                                                  "variable name: '",

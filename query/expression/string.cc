@@ -60,8 +60,7 @@ absl::StatusOr<std::string> CoerceToString(const Value& v) {
     case BSON_TYPE_EOD:
       return std::string();
     default:
-      return Error(16007, absl::StrCat("can't convert from BSON type ", TypeName(v),
-                                       " to String"));
+      return Error(16007, absl::StrCat("can't convert from BSON type ", TypeName(v), " to String"));
   }
 }
 
@@ -82,8 +81,9 @@ absl::StatusOr<Value> SubstrBytes(absl::Span<const Value> args, absl::string_vie
   const Value& start = args[1];
   const Value& length = args[2];
   if (!start.is_number()) {
-    return Error(16034, absl::StrCat(name, ":  starting index must be a numeric type (is BSON type ",
-                                     TypeName(start), ")"));
+    return Error(16034,
+                 absl::StrCat(name, ":  starting index must be a numeric type (is BSON type ",
+                              TypeName(start), ")"));
   }
   if (!length.is_number()) {
     return Error(16035, absl::StrCat(name, ":  length must be a numeric type (is BSON type ",
@@ -136,8 +136,8 @@ absl::StatusOr<Value> SubstrCP(absl::Span<const Value> args, EvalContext&) {
   if (lower < 0) return Error(34455, "$substrCP: the starting index must be nonnegative integer.");
   if (count < 0) return Error(34454, "$substrCP: length must be a nonnegative integer.");
   const size_t begin = CodePointOffset(s, static_cast<size_t>(lower));
-  const size_t end = begin + CodePointOffset(absl::string_view(s).substr(begin),
-                                             static_cast<size_t>(count));
+  const size_t end =
+      begin + CodePointOffset(absl::string_view(s).substr(begin), static_cast<size_t>(count));
   return Value::String(absl::string_view(s).substr(begin, end - begin));
 }
 
@@ -218,15 +218,15 @@ absl::StatusOr<Value> IndexOfString(absl::Span<const Value> args, bool code_poin
   const Value& s = args[0];
   if (s.nullish()) return Value::Null();
   if (!s.is_string()) {
-    return Error(code_points ? 40093 : 40091,
-                 absl::StrCat(op, " requires a string as the first argument, found: ",
-                              TypeName(s)));
+    return Error(
+        code_points ? 40093 : 40091,
+        absl::StrCat(op, " requires a string as the first argument, found: ", TypeName(s)));
   }
   const Value& sub = args[1];
   if (!sub.is_string()) {
-    return Error(code_points ? 40094 : 40092,
-                 absl::StrCat(op, " requires a string as the second argument, found: ",
-                              TypeName(sub)));
+    return Error(
+        code_points ? 40094 : 40092,
+        absl::StrCat(op, " requires a string as the second argument, found: ", TypeName(sub)));
   }
   const absl::string_view text = s.str();
   const size_t length = code_points ? CountCodePoints(text) : text.size();
@@ -237,10 +237,10 @@ absl::StatusOr<Value> IndexOfString(absl::Span<const Value> args, bool code_poin
     end = std::min<int64_t>(end, static_cast<int64_t>(length));
   }
   if (start > static_cast<int64_t>(length) || start > end) return Value::Int32(-1);
-  const size_t b = code_points ? CodePointOffset(text, static_cast<size_t>(start))
-                               : static_cast<size_t>(start);
-  const size_t e = code_points ? CodePointOffset(text, static_cast<size_t>(end))
-                               : static_cast<size_t>(end);
+  const size_t b =
+      code_points ? CodePointOffset(text, static_cast<size_t>(start)) : static_cast<size_t>(start);
+  const size_t e =
+      code_points ? CodePointOffset(text, static_cast<size_t>(end)) : static_cast<size_t>(end);
   const absl::string_view window = text.substr(b, e - b);
   const size_t pos = window.find(sub.str());
   if (pos == absl::string_view::npos || pos + sub.str().size() > window.size()) {
@@ -303,9 +303,9 @@ absl::StatusOr<ExpressionPtr> ParseTrim(const bson_iter_t& operand, ParseContext
           ASSIGN_OR_RETURN(Value c, args[1]->Evaluate(ctx));
           if (c.nullish()) return Value::Null();
           if (!c.is_string()) {
-            return Error(50700, absl::StrCat(name, " requires 'chars' to be a string, got ",
-                                             c.DebugString(), " (of type ", TypeName(c),
-                                             ") instead."));
+            return Error(
+                50700, absl::StrCat(name, " requires 'chars' to be a string, got ", c.DebugString(),
+                                    " (of type ", TypeName(c), ") instead."));
           }
           chars = DecodeUtf8(c.str(), nullptr);
         }
@@ -361,7 +361,8 @@ absl::StatusOr<std::shared_ptr<CompiledRegex>> CompileRegex(absl::string_view op
     flags += std::string(options.str());
   }
   if (pattern.find('\0') != std::string::npos) {
-    return Error(51109, absl::StrCat(op, ": regular expression cannot contain an embedded null byte"));
+    return Error(51109,
+                 absl::StrCat(op, ": regular expression cannot contain an embedded null byte"));
   }
   uint32_t f = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
   for (char c : flags) {
@@ -381,20 +382,20 @@ absl::StatusOr<std::shared_ptr<CompiledRegex>> CompileRegex(absl::string_view op
       case 'u':
         break;
       default:
-        return Error(51108, absl::StrCat(op, " invalid flag in regex options: ",
-                                         absl::string_view(&c, 1)));
+        return Error(
+            51108, absl::StrCat(op, " invalid flag in regex options: ", absl::string_view(&c, 1)));
     }
   }
   int error = 0;
   PCRE2_SIZE offset = 0;
   auto out = std::make_shared<CompiledRegex>();
-  out->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), f,
-                            &error, &offset, nullptr);
+  out->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), f, &error,
+                            &offset, nullptr);
   if (out->code == nullptr) {
     PCRE2_UCHAR message[256];
     if (pcre2_get_error_message(error, message, sizeof(message)) < 0) message[0] = 0;
-    return Error(51111, absl::StrCat("Invalid Regex in ", op, ": ",
-                                     reinterpret_cast<const char*>(message)));
+    return Error(
+        51111, absl::StrCat("Invalid Regex in ", op, ": ", reinterpret_cast<const char*>(message)));
   }
   return out;
 }
@@ -409,8 +410,8 @@ struct MatchResult {
 MatchResult MatchOnce(const CompiledRegex& re, absl::string_view subject, size_t start) {
   MatchResult r;
   pcre2_match_data* md = pcre2_match_data_create_from_pattern(re.code, nullptr);
-  const int rc = pcre2_match(re.code, reinterpret_cast<PCRE2_SPTR>(subject.data()),
-                             subject.size(), start, 0, md, nullptr);
+  const int rc = pcre2_match(re.code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
+                             start, 0, md, nullptr);
   if (rc > 0) {
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
     uint32_t groups = 0;
@@ -600,9 +601,8 @@ void AddStringOperators(OperatorTable* t) {
     return MakeNary("$substrCP", o, c, 3, 3, SubstrCP);
   };
   (*t)["$toUpper"] = [](const bson_iter_t& o, ParseContext& c) {
-    return MakeNary("$toUpper", o, c, 1, 1, [](absl::Span<const Value> v, EvalContext&) {
-      return ChangeCase(v[0], true);
-    });
+    return MakeNary("$toUpper", o, c, 1, 1,
+                    [](absl::Span<const Value> v, EvalContext&) { return ChangeCase(v[0], true); });
   };
   (*t)["$toLower"] = [](const bson_iter_t& o, ParseContext& c) {
     return MakeNary("$toLower", o, c, 1, 1, [](absl::Span<const Value> v, EvalContext&) {
@@ -616,19 +616,16 @@ void AddStringOperators(OperatorTable* t) {
     return MakeNary("$split", o, c, 2, 2, Split);
   };
   (*t)["$strLenCP"] = [](const bson_iter_t& o, ParseContext& c) {
-    return MakeNary("$strLenCP", o, c, 1, 1, [](absl::Span<const Value> v, EvalContext&) {
-      return StrLen(v[0], true);
-    });
+    return MakeNary("$strLenCP", o, c, 1, 1,
+                    [](absl::Span<const Value> v, EvalContext&) { return StrLen(v[0], true); });
   };
   (*t)["$strLenBytes"] = [](const bson_iter_t& o, ParseContext& c) {
-    return MakeNary("$strLenBytes", o, c, 1, 1, [](absl::Span<const Value> v, EvalContext&) {
-      return StrLen(v[0], false);
-    });
+    return MakeNary("$strLenBytes", o, c, 1, 1,
+                    [](absl::Span<const Value> v, EvalContext&) { return StrLen(v[0], false); });
   };
   (*t)["$indexOfCP"] = [](const bson_iter_t& o, ParseContext& c) {
-    return MakeNary("$indexOfCP", o, c, 2, 4, [](absl::Span<const Value> v, EvalContext&) {
-      return IndexOfString(v, true);
-    });
+    return MakeNary("$indexOfCP", o, c, 2, 4,
+                    [](absl::Span<const Value> v, EvalContext&) { return IndexOfString(v, true); });
   };
   (*t)["$indexOfBytes"] = [](const bson_iter_t& o, ParseContext& c) {
     return MakeNary("$indexOfBytes", o, c, 2, 4, [](absl::Span<const Value> v, EvalContext&) {

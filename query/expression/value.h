@@ -84,9 +84,7 @@ class Value {
   // UTF-8 text of a string or symbol.
   absl::string_view str() const;
   // Bytes of a document or array (a complete BSON document).
-  DocumentView doc() const {
-    return DocumentView(v_.value.v_doc.data, v_.value.v_doc.data_len);
-  }
+  DocumentView doc() const { return DocumentView(v_.value.v_doc.data, v_.value.v_doc.data_len); }
   const bson_value_t& raw() const { return v_; }
   const std::shared_ptr<const std::string>& owner() const { return owner_; }
 

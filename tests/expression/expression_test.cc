@@ -251,7 +251,8 @@ TEST(Expression, DefinedVariablesAndScopes) {
 
 TEST(Expression, ObjectExpressionForProject) {
   ParseContext ctx;
-  Document spec = Json(R"({"total": {"$add": ["$a", "$b"]}, "gone": "$$REMOVE", "n": {"x": "$a"}})");
+  Document spec =
+      Json(R"({"total": {"$add": ["$a", "$b"]}, "gone": "$$REMOVE", "n": {"x": "$a"}})");
   auto e = ParseObjectExpression(spec.view(), ctx);
   ASSERT_OK(e);
   Document doc = Json(R"({"a": 1, "b": 2})");
