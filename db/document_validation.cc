@@ -7,6 +7,7 @@
 #include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "document/stored_document.h"
+#include "query/expression/expr_match.h"
 
 namespace strata::db {
 namespace {
@@ -46,8 +47,10 @@ absl::StatusOr<DocumentValidation> DocumentValidation::FromOptions(DocumentView 
     bson_iter_document(&it, &length, &data);
     DocumentView validator(data, length);
     if (!validator.empty()) {
+      query::match::ParseOptions options;
+      options.expr_parser = query::expression::MakeExprParser();
       ASSIGN_OR_RETURN(query::validation::Validator parsed,
-                       query::validation::Validator::Parse(validator));
+                       query::validation::Validator::Parse(validator, options));
       policy.validator_ = std::make_shared<const query::validation::Validator>(std::move(parsed));
     }
   }

@@ -135,6 +135,17 @@ TEST_F(ValidationTest, OptionsAreCheckedListedAndSurviveReopen) {
   EXPECT_EQ(Get(after_reopen, "writeErrors.0.code"), "121") << after_reopen.ToJson();
 }
 
+TEST_F(ValidationTest, ExprValidatorsCombineWithJsonSchema) {
+  ASSERT_EQ(Get(Run(R"({"create": "s", "validator": {"$jsonSchema": {"required": ["lo", "hi"]},
+                        "$expr": {"$lt": ["$lo", "$hi"]}}})"),
+                "ok"),
+            "1.0");
+  EXPECT_EQ(Get(Run(R"({"insert": "s", "documents": [{"_id": 1, "lo": 1, "hi": 2}]})"), "n"), "1");
+  Document bad = Run(R"({"insert": "s", "documents": [{"_id": 2, "lo": 3, "hi": 2}]})");
+  EXPECT_EQ(Get(bad, "writeErrors.0.code"), "121") << bad.ToJson();
+  EXPECT_EQ(Get(Run(R"({"count": "s"})"), "n"), "1");
+}
+
 // Random writes against a validator: every rejected write leaves the collection exactly as it
 // was, every accepted one leaves only valid documents.
 TEST_F(ValidationTest, RejectedWritesNeverChangeTheCollection) {
