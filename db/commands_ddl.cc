@@ -157,6 +157,34 @@ absl::Status ListCollections(CommandContext& context, const bson_t& command, bso
   return absl::OkStatus();
 }
 
+// The implicit `_id` index is every collection's first index; secondary indexes kept in the
+// catalog (index/ descriptors) follow once index maintenance is wired into writes.
+absl::Status ListIndexes(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "listIndexes");
+  RETURN_IF_ERROR(args.CheckKnownFields({"cursor"}));
+  ASSIGN_OR_RETURN(std::string collection, FirstString(command, "collection name"));
+  const std::string ns = context.Namespace(collection);
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  if (context.db.catalog().Find(ns) == nullptr) {
+    return MongoError(ErrorCode::kNamespaceNotFound, absl::StrCat("ns does not exist: ", ns));
+  }
+  bson_t cursor, batch, id_index, key;
+  bson_append_document_begin(reply, "cursor", 6, &cursor);
+  bson_append_array_begin(&cursor, "firstBatch", 10, &batch);
+  bson_append_document_begin(&batch, "0", 1, &id_index);
+  bson_append_int32(&id_index, "v", 1, 2);
+  bson_append_document_begin(&id_index, "key", 3, &key);
+  bson_append_int32(&key, "_id", 3, 1);
+  bson_append_document_end(&id_index, &key);
+  bson_append_utf8(&id_index, "name", 4, "_id_", 4);
+  bson_append_document_end(&batch, &id_index);
+  bson_append_array_end(&cursor, &batch);
+  bson_append_int64(&cursor, "id", 2, 0);
+  bson_append_utf8(&cursor, "ns", 2, ns.c_str(), static_cast<int>(ns.size()));
+  bson_append_document_end(reply, &cursor);
+  return absl::OkStatus();
+}
+
 absl::Status ListDatabases(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "listDatabases");
   RETURN_IF_ERROR(args.CheckKnownFields({"filter", "nameOnly", "authorizedDatabases"}));
@@ -200,6 +228,7 @@ void RegisterDdlCommands(CommandRegistry& registry) {
   registry.Add("renameCollection", &RenameCollection);
   registry.Add("listCollections", &ListCollections);
   registry.Add("listDatabases", &ListDatabases);
+  registry.Add("listIndexes", &ListIndexes);
 }
 
 }  // namespace strata::db
