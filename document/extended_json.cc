@@ -10,9 +10,8 @@
 #include <vector>
 
 namespace strata::document {
-namespace {
 
-void AppendEscaped(const char* text, size_t length, std::string* out) {
+void AppendJsonString(const char* text, size_t length, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   for (size_t i = 0; i < length; ++i) {
@@ -50,6 +49,12 @@ void AppendEscaped(const char* text, size_t length, std::string* out) {
     }
   }
   out->push_back('"');
+}
+
+namespace {
+
+void AppendEscaped(const char* text, size_t length, std::string* out) {
+  AppendJsonString(text, length, out);
 }
 
 void AppendEscaped(const char* text, std::string* out) { AppendEscaped(text, strlen(text), out); }

@@ -21,6 +21,9 @@ namespace strata::document {
 // when the bytes are not valid BSON.
 bool AppendExtendedJson(DocumentView doc, JsonMode mode, std::string* out);
 
+// Appends `text` as a quoted JSON string: ", \ and control characters (and DEL) escaped.
+void AppendJsonString(const char* text, size_t length, std::string* out);
+
 // The Extended JSON of the single value at `it`.
 std::string ValueToExtendedJson(const bson_iter_t& it, JsonMode mode);
 

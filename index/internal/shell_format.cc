@@ -5,48 +5,14 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "document/extended_json.h"
 #include "document/type_names.h"
 
 namespace strata::index::internal {
 namespace {
 
 void AppendEscaped(const char* text, size_t length, std::string* out) {
-  out->push_back('"');
-  for (size_t i = 0; i < length; ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out->append(buffer);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
+  document::AppendJsonString(text, length, out);
 }
 
 // StringBuilder::appendDoubleNice: "%.16g", plus ".0" unless the text has '.', 'E' or 'N'.
