@@ -23,57 +23,10 @@ namespace {
 using match::MatchExpression;
 using match::MatchType;
 
+// The operator a node reports in errInfo: the matcher's own name, except that the only external
+// node a validator can reach besides $jsonSchema (explained separately) is $expr.
 const char* NodeOperatorName(MatchType type) {
-  switch (type) {
-    case MatchType::kAnd:
-      return "$and";
-    case MatchType::kOr:
-      return "$or";
-    case MatchType::kNor:
-      return "$nor";
-    case MatchType::kNot:
-      return "$not";
-    case MatchType::kAlwaysTrue:
-      return "$alwaysTrue";
-    case MatchType::kAlwaysFalse:
-      return "$alwaysFalse";
-    case MatchType::kEq:
-      return "$eq";
-    case MatchType::kLt:
-      return "$lt";
-    case MatchType::kLte:
-      return "$lte";
-    case MatchType::kGt:
-      return "$gt";
-    case MatchType::kGte:
-      return "$gte";
-    case MatchType::kIn:
-      return "$in";
-    case MatchType::kRegex:
-      return "$regex";
-    case MatchType::kMod:
-      return "$mod";
-    case MatchType::kExists:
-      return "$exists";
-    case MatchType::kType:
-      return "$type";
-    case MatchType::kBitsAllSet:
-      return "$bitsAllSet";
-    case MatchType::kBitsAllClear:
-      return "$bitsAllClear";
-    case MatchType::kBitsAnySet:
-      return "$bitsAnySet";
-    case MatchType::kBitsAnyClear:
-      return "$bitsAnyClear";
-    case MatchType::kSize:
-      return "$size";
-    case MatchType::kElemMatchObject:
-    case MatchType::kElemMatchValue:
-      return "$elemMatch";
-    case MatchType::kExternal:
-      return "$expr";
-  }
-  return "unknown";
+  return type == MatchType::kExternal ? "$expr" : match::OperatorName(type);
 }
 
 const char* PathReason(MatchType type) {
