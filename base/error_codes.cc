@@ -77,6 +77,8 @@ std::string ErrorCodeName(ErrorCode code) {
       return "ImmutableField";
     case ErrorCode::kInvalidOptions:
       return "InvalidOptions";
+    case ErrorCode::kAmbiguousIndexKeyPattern:
+      return "AmbiguousIndexKeyPattern";
     case ErrorCode::kInvalidNamespace:
       return "InvalidNamespace";
     case ErrorCode::kIndexOptionsConflict:
@@ -143,6 +145,10 @@ void SetErrorInfo(absl::Status& status, absl::string_view bson_bytes) {
 std::optional<std::string> ErrorInfoOf(const absl::Status& status) {
   if (auto payload = status.GetPayload(kErrorInfoPayload)) return std::string(*payload);
   return std::nullopt;
+}
+
+bool HasMongoCode(const absl::Status& status) {
+  return !status.ok() && status.GetPayload(kCodePayload).has_value();
 }
 
 ErrorCode ErrorCodeOf(const absl::Status& status) {

@@ -33,6 +33,7 @@ enum class ErrorCode : int {
   kCommandNotFound = 59,
   kImmutableField = 66,
   kInvalidOptions = 72,
+  kAmbiguousIndexKeyPattern = 313,
   kInvalidNamespace = 73,
   kIndexOptionsConflict = 85,
   kIndexKeySpecsConflict = 86,
@@ -74,6 +75,11 @@ std::optional<std::string> ErrorInfoOf(const absl::Status& status);
 // The MongoDB code a Status carries; for a Status built without one, a mapping of its absl
 // code (kInvalidArgument → BadValue, kNotFound → NamespaceNotFound, others → InternalError).
 ErrorCode ErrorCodeOf(const absl::Status& status);
+
+// True when `status` was built by MongoError (a user-facing error of one operation, such as a
+// duplicate key or a validation failure), false for OK and for system errors (I/O, corruption,
+// write conflicts) that concern the whole operation.
+bool HasMongoCode(const absl::Status& status);
 
 }  // namespace strata
 

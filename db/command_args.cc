@@ -31,6 +31,18 @@ constexpr absl::string_view kGenericFields[] = {
 
 }  // namespace
 
+absl::StatusOr<std::string> CollectionNameArg(const bson_t& command, absl::string_view what) {
+  bson_iter_t it;
+  bson_iter_init(&it, &command);
+  bson_iter_next(&it);
+  if (!BSON_ITER_HOLDS_UTF8(&it)) {
+    return MongoError(
+        ErrorCode::kInvalidNamespace,
+        absl::StrCat(what, " must be a string, not ", document::BsonTypeName(bson_iter_type(&it))));
+  }
+  return std::string(bson_iter_utf8(&it, nullptr));
+}
+
 DocumentView EmbeddedView(const bson_iter_t& it) {
   uint32_t length = 0;
   const uint8_t* data = nullptr;

@@ -56,6 +56,10 @@ class CommandArgs {
   std::string name_;
 };
 
+// The command's first value as a collection name: InvalidNamespace "<what> must be a string,
+// not <type>" when it is not a string.
+absl::StatusOr<std::string> CollectionNameArg(const bson_t& command, absl::string_view what);
+
 // A view of the embedded document or array at `it`.
 DocumentView EmbeddedView(const bson_iter_t& it);
 

@@ -15,6 +15,7 @@ const CommandRegistry& Registry() {
     RegisterCrudCommands(*r);
     RegisterDdlCommands(*r);
     RegisterAdminCommands(*r);
+    RegisterIndexCommands(*r);
     return r;
   }();
   return *registry;

@@ -1,4 +1,4 @@
-// create, drop, dropDatabase, renameCollection, listCollections, listDatabases.
+// create, drop, dropDatabase, renameCollection, listCollections, listDatabases, collMod.
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -13,24 +13,12 @@
 namespace strata::db {
 namespace {
 
-absl::StatusOr<std::string> FirstString(const bson_t& command, absl::string_view what) {
-  bson_iter_t it;
-  bson_iter_init(&it, &command);
-  bson_iter_next(&it);
-  if (!BSON_ITER_HOLDS_UTF8(&it)) {
-    return MongoError(
-        ErrorCode::kInvalidNamespace,
-        absl::StrCat(what, " must be a string, not ", document::BsonTypeName(bson_iter_type(&it))));
-  }
-  return std::string(bson_iter_utf8(&it, nullptr));
-}
-
 absl::Status Create(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "create");
   RETURN_IF_ERROR(args.CheckKnownFields({"capped", "size", "max", "validator", "validationLevel",
                                          "validationAction", "storageEngine", "indexOptionDefaults",
                                          "collation", "autoIndexId", "idIndex", "flags"}));
-  ASSIGN_OR_RETURN(std::string collection, FirstString(command, "collection name"));
+  ASSIGN_OR_RETURN(std::string collection, CollectionNameArg(command, "collection name"));
   ASSIGN_OR_RETURN(std::optional<bool> capped, args.Bool("capped"));
   if (capped.value_or(false)) {
     return MongoError(ErrorCode::kNotImplemented, "capped collections are not supported");
@@ -54,7 +42,7 @@ absl::Status Create(CommandContext& context, const bson_t& command, bson_t* repl
 absl::Status CollMod(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "collMod");
   RETURN_IF_ERROR(args.CheckKnownFields({"validator", "validationLevel", "validationAction"}));
-  ASSIGN_OR_RETURN(std::string collection, FirstString(command, "collection name"));
+  ASSIGN_OR_RETURN(std::string collection, CollectionNameArg(command, "collection name"));
   Document changes;
   for (const char* option : {"validator", "validationLevel", "validationAction"}) {
     bson_iter_t it;
@@ -68,7 +56,7 @@ absl::Status CollMod(CommandContext& context, const bson_t& command, bson_t* rep
 absl::Status Drop(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "drop");
   RETURN_IF_ERROR(args.CheckKnownFields({}));
-  ASSIGN_OR_RETURN(std::string collection, FirstString(command, "collection name"));
+  ASSIGN_OR_RETURN(std::string collection, CollectionNameArg(command, "collection name"));
   const std::string ns = context.Namespace(collection);
   RETURN_IF_ERROR(context.db.DropCollection(ns));
   bson_append_int32(reply, "nIndexesWas", 11, 1);
@@ -88,7 +76,7 @@ absl::Status DropDatabase(CommandContext& context, const bson_t& command, bson_t
 absl::Status RenameCollection(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "renameCollection");
   RETURN_IF_ERROR(args.CheckKnownFields({"to", "dropTarget", "stayTemp"}));
-  ASSIGN_OR_RETURN(std::string from, FirstString(command, "renameCollection"));
+  ASSIGN_OR_RETURN(std::string from, CollectionNameArg(command, "renameCollection"));
   ASSIGN_OR_RETURN(std::string to, args.RequiredString("to"));
   ASSIGN_OR_RETURN(std::optional<bool> drop_target, args.Bool("dropTarget"));
   return context.db.RenameCollection(from, to, drop_target.value_or(false));
@@ -157,34 +145,6 @@ absl::Status ListCollections(CommandContext& context, const bson_t& command, bso
   return absl::OkStatus();
 }
 
-// The implicit `_id` index is every collection's first index; secondary indexes kept in the
-// catalog (index/ descriptors) follow once index maintenance is wired into writes.
-absl::Status ListIndexes(CommandContext& context, const bson_t& command, bson_t* reply) {
-  CommandArgs args(command, "listIndexes");
-  RETURN_IF_ERROR(args.CheckKnownFields({"cursor"}));
-  ASSIGN_OR_RETURN(std::string collection, FirstString(command, "collection name"));
-  const std::string ns = context.Namespace(collection);
-  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  if (context.db.catalog().Find(ns) == nullptr) {
-    return MongoError(ErrorCode::kNamespaceNotFound, absl::StrCat("ns does not exist: ", ns));
-  }
-  bson_t cursor, batch, id_index, key;
-  bson_append_document_begin(reply, "cursor", 6, &cursor);
-  bson_append_array_begin(&cursor, "firstBatch", 10, &batch);
-  bson_append_document_begin(&batch, "0", 1, &id_index);
-  bson_append_int32(&id_index, "v", 1, 2);
-  bson_append_document_begin(&id_index, "key", 3, &key);
-  bson_append_int32(&key, "_id", 3, 1);
-  bson_append_document_end(&id_index, &key);
-  bson_append_utf8(&id_index, "name", 4, "_id_", 4);
-  bson_append_document_end(&batch, &id_index);
-  bson_append_array_end(&cursor, &batch);
-  bson_append_int64(&cursor, "id", 2, 0);
-  bson_append_utf8(&cursor, "ns", 2, ns.c_str(), static_cast<int>(ns.size()));
-  bson_append_document_end(reply, &cursor);
-  return absl::OkStatus();
-}
-
 absl::Status ListDatabases(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "listDatabases");
   RETURN_IF_ERROR(args.CheckKnownFields({"filter", "nameOnly", "authorizedDatabases"}));
@@ -228,7 +188,6 @@ void RegisterDdlCommands(CommandRegistry& registry) {
   registry.Add("renameCollection", &RenameCollection);
   registry.Add("listCollections", &ListCollections);
   registry.Add("listDatabases", &ListDatabases);
-  registry.Add("listIndexes", &ListIndexes);
 }
 
 }  // namespace strata::db

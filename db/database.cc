@@ -5,6 +5,7 @@
 #include "base/error_codes.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
+#include "index/index_spec.h"
 #include "strata/error.h"
 
 namespace strata {
@@ -179,5 +180,36 @@ absl::StatusOr<std::vector<Document>> Collection::Distinct(std::string_view key,
 absl::StatusOr<int64_t> Collection::CountDocuments(DocumentView filter) {
   return db_->Count(ns_, filter, 0, 0);
 }
+
+absl::StatusOr<std::string> Collection::CreateIndex(DocumentView keys, DocumentView options) {
+  Document spec;
+  bson_append_document(spec.mutable_bson(), "key", 3, Document::Copy(keys).bson());
+  bson_t options_bson;
+  options.AsBson(&options_bson);
+  bson_iter_t it;
+  bson_iter_init(&it, &options_bson);
+  while (bson_iter_next(&it)) {
+    if (absl::string_view(bson_iter_key(&it)) == "key") continue;
+    bson_append_iter(spec.mutable_bson(), bson_iter_key(&it), -1, &it);
+  }
+  std::string name;
+  if (bson_iter_init_find(&it, &options_bson, "name") && BSON_ITER_HOLDS_UTF8(&it)) {
+    name = bson_iter_utf8(&it, nullptr);
+  } else {
+    name = index::DefaultIndexName(keys);
+    bson_append_utf8(spec.mutable_bson(), "name", 4, name.data(), static_cast<int>(name.size()));
+  }
+  absl::Status created = db_->CreateIndexes(ns_, {spec.view()}, /*require_names=*/true).status();
+  if (!created.ok()) return created;
+  return name;
+}
+
+absl::Status Collection::DropIndex(std::string_view name) {
+  db::IndexSelector selector;
+  selector.names.emplace_back(name);
+  return db_->DropIndexes(ns_, selector).status();
+}
+
+absl::StatusOr<std::vector<Document>> Collection::ListIndexes() { return db_->ListIndexes(ns_); }
 
 }  // namespace strata

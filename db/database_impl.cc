@@ -5,6 +5,7 @@
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "db/index_writer.h"
 #include "db/matcher_adapters.h"
 #include "document/key_string.h"
 #include "document/stored_document.h"
@@ -56,6 +57,9 @@ absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::Open(const std::stri
   ASSIGN_OR_RETURN(db->engine_, engine::StorageEngine::Open(path, options));
   ASSIGN_OR_RETURN(db->catalog_, engine::Catalog::Load(db->engine_.get()));
   db->records_ = std::make_unique<engine::RecordStore>(db->engine_.get());
+  db->index_cache_ = std::make_unique<IndexCache>(db->engine_.get());
+  db->progress_ = options.progress;
+  RETURN_IF_ERROR(db->DropUnfinishedIndexBuilds());
   return db;
 }
 
@@ -73,6 +77,7 @@ absl::StatusOr<InsertResult> DatabaseImpl::Insert(absl::string_view ns,
   if (!bypass_validation) {
     ASSIGN_OR_RETURN(validation, ValidationOf(*collection));
   }
+  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes, index_cache_->Get(collection));
   InsertResult result;
   size_t begin = 0;
   while (begin < docs.size()) {
@@ -84,14 +89,14 @@ absl::StatusOr<InsertResult> DatabaseImpl::Insert(absl::string_view ns,
       ++end;
     }
     ASSIGN_OR_RETURN(size_t next,
-                     InsertChunk(*collection, validation, docs, begin, end, ordered, &result));
+                     InsertChunk(*indexes, validation, docs, begin, end, ordered, &result));
     if (next < end) break;  // an ordered insert stopped at an error
     begin = end;
   }
   return result;
 }
 
-absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const engine::CollectionInfo& collection,
+absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const CollectionIndexes& indexes,
                                                  const DocumentValidation& validation,
                                                  const std::vector<DocumentView>& docs,
                                                  size_t begin, size_t end, bool ordered,
@@ -109,10 +114,13 @@ absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const engine::CollectionInfo& c
   std::vector<WriteError> errors;
   std::vector<Document> ids;
   size_t stopped_at = end;
-  // Atomicity/durability: the chunk's accepted documents and their statistics deltas commit
-  // as one RocksDB write, fsynced before returning in kDurable mode; rejected ones write nothing.
+  const engine::CollectionInfo& collection = indexes.collection();
+  // Atomicity/durability: the chunk's accepted documents, their index entries and statistics
+  // deltas commit as one RocksDB write, fsynced before returning in kDurable mode; a rejected
+  // document's writes are rolled back to its savepoint, so it writes nothing.
   absl::Status status =
       engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
+        IndexWriter index_writer(&txn, &indexes);
         errors.clear();
         ids.clear();
         stopped_at = end;
@@ -128,8 +136,19 @@ absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const engine::CollectionInfo& c
               doc_status = DuplicateIdError(collection.ns, id);
             } else {
               absl::string_view bytes(reinterpret_cast<const char*>(doc->data()), doc->size());
-              RETURN_IF_ERROR(records_->Put(txn, collection.id, id_key, bytes, std::nullopt));
-              ids.push_back(IdDocument(id));
+              if (!indexes.empty()) txn.SetSavePoint();
+              doc_status = records_->Put(txn, collection.id, id_key, bytes, std::nullopt);
+              if (doc_status.ok()) doc_status = index_writer.OnInsert(doc->view(), id_key);
+              // System errors (I/O, write conflicts) concern the whole transaction; errors of
+              // this document (duplicate key, unindexable) undo just its writes.
+              if (!doc_status.ok() &&
+                  (!HasMongoCode(doc_status) || engine::IsRetryableWriteError(doc_status))) {
+                return doc_status;
+              }
+              if (!indexes.empty()) {
+                RETURN_IF_ERROR(doc_status.ok() ? txn.PopSavePoint() : txn.RollbackToSavePoint());
+              }
+              if (doc_status.ok()) ids.push_back(IdDocument(id));
             }
           }
           if (!doc_status.ok()) {
@@ -201,19 +220,22 @@ absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView 
   // Candidates come from a snapshot; each is re-read under its row lock and re-checked
   // against the filter before it is removed, so concurrent changes are judged on their
   // current state.
+  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes, index_cache_->Get(collection));
   ASSIGN_OR_RETURN(std::vector<std::string> keys,
                    MatchingIdKeys(*engine_, collection, filter, limit));
   int64_t deleted = 0;
   for (size_t begin = 0; begin < keys.size(); begin += kMaxDeletesPerTransaction) {
     size_t end = std::min(keys.size(), begin + static_cast<size_t>(kMaxDeletesPerTransaction));
     int64_t chunk_deleted = 0;
-    // Atomicity/durability: each chunk of removals (records + statistics) is one RocksDB
-    // write, fsynced before acknowledgement in kDurable mode.
+    // Atomicity/durability: each chunk of removals (records, index entries, statistics) is
+    // one RocksDB write, fsynced before acknowledgement in kDurable mode.
     RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
+      IndexWriter index_writer(&txn, indexes.get());
       chunk_deleted = 0;
       for (size_t i = begin; i < end; ++i) {
         ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection->id, keys[i]));
         if (!current.has_value() || !parsed_filter->Matches(ViewOf(*current))) continue;
+        RETURN_IF_ERROR(index_writer.OnDelete(ViewOf(*current), keys[i]));
         RETURN_IF_ERROR(records_->Remove(txn, collection->id, keys[i], current->size()));
         ++chunk_deleted;
       }
@@ -224,7 +246,7 @@ absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView 
   return deleted;
 }
 
-absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo& collection,
+absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const CollectionIndexes& indexes,
                                                    const std::string& key,
                                                    const query::match::MatchExpression& filter,
                                                    const query::update::UpdatePlan& plan,
@@ -233,9 +255,11 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
   bool matched = false;
   bool modified = false;
   std::optional<Document> before, after;
-  // Atomicity/durability: the new version and its statistics delta are one RocksDB write,
-  // fsynced before acknowledgement in kDurable mode. The row lock taken by GetForUpdate makes
-  // the read-modify-write atomic: concurrent updates of one document never lose a write.
+  const engine::CollectionInfo& collection = indexes.collection();
+  // Atomicity/durability: the new version, its index entry changes and its statistics delta
+  // are one RocksDB write, fsynced before acknowledgement in kDurable mode. The row lock taken
+  // by GetForUpdate makes the read-modify-write atomic: concurrent updates of one document
+  // never lose a write.
   RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
     matched = modified = false;
     before.reset();
@@ -274,6 +298,8 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
     RETURN_IF_ERROR(validation.Check(stored.view(), old_doc));
     modified = true;
     if (return_images) after = stored.Clone();
+    IndexWriter index_writer(&txn, &indexes);
+    RETURN_IF_ERROR(index_writer.OnUpdate(old_doc, stored.view(), key));
     return records_->Put(
         txn, collection.id, key,
         absl::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()),
@@ -288,7 +314,7 @@ absl::StatusOr<bool> DatabaseImpl::UpdateOneRecord(const engine::CollectionInfo&
   return matched;
 }
 
-absl::Status DatabaseImpl::Upsert(const engine::CollectionInfo& collection, const UpdateSpec& spec,
+absl::Status DatabaseImpl::Upsert(const CollectionIndexes& indexes, const UpdateSpec& spec,
                                   const query::update::UpdatePlan& plan,
                                   const DocumentValidation& validation, UpdateResult* result) {
   // The new document: the query's equality fields, then the update (or the replacement with
@@ -313,10 +339,14 @@ absl::Status DatabaseImpl::Upsert(const engine::CollectionInfo& collection, cons
   bson_iter_t id;
   document::FindId(stored.view(), &id);
   std::string key = document::EncodeKeyString(id);
-  // Atomicity/durability: one RocksDB write with its statistics delta, fsynced in kDurable mode.
+  const engine::CollectionInfo& collection = indexes.collection();
+  // Atomicity/durability: the document, its index entries and statistics delta are one
+  // RocksDB write, fsynced in kDurable mode.
   RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
     ASSIGN_OR_RETURN(auto existing, records_->GetForUpdate(txn, collection.id, key));
     if (existing.has_value()) return DuplicateIdError(collection.ns, id);
+    IndexWriter index_writer(&txn, &indexes);
+    RETURN_IF_ERROR(index_writer.OnInsert(stored.view(), key));
     return records_->Put(
         txn, collection.id, key,
         absl::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()),
@@ -348,6 +378,7 @@ absl::StatusOr<UpdateResult> DatabaseImpl::Update(absl::string_view ns, const Up
   if (!spec.bypass_validation) {
     ASSIGN_OR_RETURN(validation, ValidationOf(*collection));
   }
+  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes, index_cache_->Get(collection));
   // Candidates from a snapshot, each updated at most once (so a multi update never sees its
   // own output), re-checked under its row lock. A single update that finds its candidate
   // changed so it no longer matches looks again, a few times, before reporting no match.
@@ -358,14 +389,14 @@ absl::StatusOr<UpdateResult> DatabaseImpl::Update(absl::string_view ns, const Up
     if (keys.empty()) break;
     bool any = false;
     for (const std::string& key : keys) {
-      ASSIGN_OR_RETURN(bool matched, UpdateOneRecord(*collection, key, *filter, plan, validation,
+      ASSIGN_OR_RETURN(bool matched, UpdateOneRecord(*indexes, key, *filter, plan, validation,
                                                      spec.return_images, &result));
       any = any || matched;
     }
     if (any || spec.multi) break;
   }
   if (result.matched == 0 && spec.upsert)
-    RETURN_IF_ERROR(Upsert(*collection, spec, plan, validation, &result));
+    RETURN_IF_ERROR(Upsert(*indexes, spec, plan, validation, &result));
   return result;
 }
 
@@ -378,19 +409,23 @@ absl::StatusOr<FindAndRemoveResult> DatabaseImpl::FindAndRemove(absl::string_vie
   FindAndRemoveResult result;
   engine::CollectionHandle collection = catalog_->Find(ns);
   if (collection == nullptr) return result;
+  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes, index_cache_->Get(collection));
   // The first match on a snapshot, removed under its row lock if it still matches; if a
   // concurrent writer changed it first, look again.
   for (int attempt = 0; attempt < 5 && !result.removed.has_value(); ++attempt) {
     ASSIGN_OR_RETURN(std::vector<std::string> keys,
                      MatchingIdKeys(*engine_, collection, filter, 1, sort));
     if (keys.empty()) break;
-    // Atomicity/durability: one RocksDB write (record + statistics), fsynced in kDurable mode.
+    // Atomicity/durability: one RocksDB write (record, index entries, statistics), fsynced
+    // in kDurable mode.
     RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
       result.removed.reset();
       ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection->id, keys[0]));
       if (!current.has_value() || !parsed_filter->Matches(ViewOf(*current))) {
         return absl::OkStatus();
       }
+      IndexWriter index_writer(&txn, indexes.get());
+      RETURN_IF_ERROR(index_writer.OnDelete(ViewOf(*current), keys[0]));
       RETURN_IF_ERROR(records_->Remove(txn, collection->id, keys[0], current->size()));
       result.removed = Document::Copy(ViewOf(*current));
       return absl::OkStatus();

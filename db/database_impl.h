@@ -11,14 +11,17 @@
 #define STRATA_DB_DATABASE_IMPL_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "db/collection_indexes.h"
 #include "db/cursor_manager.h"
 #include "db/document_validation.h"
 #include "db/query_execution.h"
@@ -70,6 +73,19 @@ struct FindAndRemoveResult {
   std::optional<Document> removed;
 };
 
+struct CreateIndexesResult {
+  int num_indexes_before = 0;  // the _id index included, as MongoDB counts
+  int num_indexes_after = 0;
+  bool created_collection = false;  // createdCollectionAutomatically
+};
+
+// Which indexes dropIndexes removes.
+struct IndexSelector {
+  bool all = false;                // "*": every index but _id
+  std::vector<std::string> names;  // by name (one, or several from an array)
+  std::optional<Document> key;     // by key pattern
+};
+
 class DatabaseImpl {
  public:
   static absl::StatusOr<std::unique_ptr<DatabaseImpl>> Open(const std::string& path,
@@ -79,6 +95,7 @@ class DatabaseImpl {
   engine::StorageEngine& engine() { return *engine_; }
   engine::Catalog& catalog() { return *catalog_; }
   CursorManager& cursors() { return cursors_; }
+  IndexCache& index_cache() { return *index_cache_; }
 
   // Inserts documents into `ns` (created when missing). Ordered: stops at the first failure.
   // Failures are per document (validation, duplicate `_id`); the returned Status is for
@@ -115,6 +132,19 @@ class DatabaseImpl {
   // The validation policy of a collection (validator, level, action from its options).
   static absl::StatusOr<DocumentValidation> ValidationOf(const engine::CollectionInfo& collection);
 
+  // createIndexes: validates every spec (MongoDB's rules and messages), skips those that
+  // already exist, then builds the new ones from the collection's documents (index_builder.h)
+  // while excluding writers. The collection is created when missing. `require_names`: the
+  // command form, where every spec must carry a name (the C++ API derives missing ones).
+  absl::StatusOr<CreateIndexesResult> CreateIndexes(absl::string_view ns,
+                                                    const std::vector<DocumentView>& specs,
+                                                    bool require_names);
+  // dropIndexes: returns the number of indexes before (nIndexesWas, _id included).
+  absl::StatusOr<int> DropIndexes(absl::string_view ns, const IndexSelector& selector);
+  // listIndexes: the _id index, then the ready secondary indexes, in creation order.
+  // NamespaceNotFound when the collection does not exist.
+  absl::StatusOr<std::vector<Document>> ListIndexes(absl::string_view ns);
+
   // Drop/rename/dropDatabase, excluding concurrent writes.
   absl::Status DropCollection(absl::string_view ns);
   absl::Status RenameCollection(absl::string_view from, absl::string_view to, bool drop_target);
@@ -122,20 +152,21 @@ class DatabaseImpl {
 
  private:
   DatabaseImpl() = default;
+  // Removes indexes whose build a crash cut short (still marked not ready).
+  absl::Status DropUnfinishedIndexBuilds();
   // Applies `plan` to the record at `key` under its row lock if it still matches `filter`.
   // Returns whether it matched (and adds to `result`).
-  absl::StatusOr<bool> UpdateOneRecord(const engine::CollectionInfo& collection,
-                                       const std::string& key,
+  absl::StatusOr<bool> UpdateOneRecord(const CollectionIndexes& indexes, const std::string& key,
                                        const query::match::MatchExpression& filter,
                                        const query::update::UpdatePlan& plan,
                                        const DocumentValidation& validation, bool return_images,
                                        UpdateResult* result);
-  absl::Status Upsert(const engine::CollectionInfo& collection, const UpdateSpec& spec,
+  absl::Status Upsert(const CollectionIndexes& indexes, const UpdateSpec& spec,
                       const query::update::UpdatePlan& plan, const DocumentValidation& validation,
                       UpdateResult* result);
   // Inserts docs[begin, end) in one transaction; appends results. Returns the index of the
   // first document not attempted (== end unless an ordered insert stopped).
-  absl::StatusOr<size_t> InsertChunk(const engine::CollectionInfo& collection,
+  absl::StatusOr<size_t> InsertChunk(const CollectionIndexes& indexes,
                                      const DocumentValidation& validation,
                                      const std::vector<DocumentView>& docs, size_t begin,
                                      size_t end, bool ordered, InsertResult* result);
@@ -143,6 +174,8 @@ class DatabaseImpl {
   std::unique_ptr<engine::StorageEngine> engine_;
   std::unique_ptr<engine::Catalog> catalog_;
   std::unique_ptr<engine::RecordStore> records_;
+  std::unique_ptr<IndexCache> index_cache_;
+  std::function<void(std::string_view)> progress_;
   CursorManager cursors_;
   // Shared by data writes, exclusive for drop/rename (see the class comment).
   absl::Mutex ddl_mu_;

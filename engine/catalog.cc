@@ -249,6 +249,9 @@ void Catalog::AddDropToBatch(const CollectionInfo& info, const std::vector<Owned
   for (const IndexEntry& index : info.indexes) {
     batch->DeleteRange(engine_->indexes(), IndexPrefix(index.id), IndexPrefix(index.id + 1))
         .PermitUncheckedError();
+    for (const std::string& key : IndexMetadataKeys(index.id)) {
+      batch->Delete(engine_->catalog(), key).PermitUncheckedError();
+    }
   }
   for (const OwnedRange& range : extra) {
     batch->DeleteRange(range.cf, range.begin, range.end).PermitUncheckedError();
@@ -288,6 +291,10 @@ absl::StatusOr<CollectionHandle> Catalog::SetIndexes(absl::string_view ns,
       RETURN_IF_ERROR(FromRocks(batch.DeleteRange(engine_->indexes(), IndexPrefix(old_index.id),
                                                   IndexPrefix(old_index.id + 1)),
                                 "building a catalog write"));
+      for (const std::string& key : IndexMetadataKeys(old_index.id)) {
+        RETURN_IF_ERROR(
+            FromRocks(batch.Delete(engine_->catalog(), key), "building a catalog write"));
+      }
     }
   }
   updated->indexes = std::move(indexes);
@@ -302,6 +309,17 @@ absl::StatusOr<CollectionHandle> Catalog::SetIndexes(absl::string_view ns,
   next_index_id_ = next_index_id;
   it->second = updated;
   return CollectionHandle(updated);
+}
+
+absl::StatusOr<IndexId> Catalog::AllocateIndexId() {
+  absl::MutexLock lock(&mu_);
+  std::string counter;
+  AppendBigEndian32(next_index_id_ + 1, &counter);
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(FromRocks(batch.Put(engine_->catalog(), NextIndexIdKey(), counter),
+                            "building a catalog write"));
+  RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "allocating an index id"));
+  return next_index_id_++;
 }
 
 absl::Status Catalog::Drop(absl::string_view ns, const std::vector<OwnedRange>& extra) {

@@ -82,6 +82,10 @@ class Catalog {
   absl::StatusOr<CollectionHandle> SetIndexes(absl::string_view ns,
                                               std::vector<IndexEntry> indexes);
 
+  // Allocates a fresh index id (the persistent counter is advanced durably first), for
+  // callers that must write the id into a descriptor before SetIndexes.
+  absl::StatusOr<IndexId> AllocateIndexId();
+
   // Drops a collection: its descriptor, documents, statistics, index entries and `extra`
   // ranges go in one write. NamespaceNotFound when missing.
   absl::Status Drop(absl::string_view ns, const std::vector<OwnedRange>& extra = {});

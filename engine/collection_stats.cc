@@ -51,15 +51,27 @@ std::string EncodeStatsDelta(int64_t count, int64_t bytes) {
   return out;
 }
 
-absl::StatusOr<CollectionStats> ReadCollectionStats(const StorageEngine& engine, CollectionId id,
-                                                    const Snapshot* snapshot) {
+namespace {
+absl::StatusOr<CollectionStats> ReadCounters(const StorageEngine& engine, const std::string& key,
+                                             const Snapshot* snapshot) {
   rocksdb::ReadOptions read =
       snapshot != nullptr ? snapshot->ReadOptions() : rocksdb::ReadOptions();
   std::string value;
-  rocksdb::Status s = engine.db()->Get(read, engine.catalog(), StatsKey(id), &value);
+  rocksdb::Status s = engine.db()->Get(read, engine.catalog(), key, &value);
   if (s.IsNotFound()) return CollectionStats{};
-  if (!s.ok()) return FromRocks(s, "reading collection statistics");
+  if (!s.ok()) return FromRocks(s, "reading statistics");
   return Decode(value);
+}
+}  // namespace
+
+absl::StatusOr<CollectionStats> ReadCollectionStats(const StorageEngine& engine, CollectionId id,
+                                                    const Snapshot* snapshot) {
+  return ReadCounters(engine, StatsKey(id), snapshot);
+}
+
+absl::StatusOr<CollectionStats> ReadIndexStats(const StorageEngine& engine, IndexId id,
+                                               const Snapshot* snapshot) {
+  return ReadCounters(engine, IndexStatsKey(id), snapshot);
 }
 
 }  // namespace strata::engine

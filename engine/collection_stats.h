@@ -33,6 +33,11 @@ std::string EncodeStatsDelta(int64_t count, int64_t bytes);
 absl::StatusOr<CollectionStats> ReadCollectionStats(const StorageEngine& engine, CollectionId id,
                                                     const Snapshot* snapshot = nullptr);
 
+// The entry counters of secondary index `id`: `count` entries of `data_bytes` key bytes
+// (entry key + value), kept in the same transactions as the entries.
+absl::StatusOr<CollectionStats> ReadIndexStats(const StorageEngine& engine, IndexId id,
+                                               const Snapshot* snapshot = nullptr);
+
 }  // namespace strata::engine
 
 #endif  // STRATA_ENGINE_COLLECTION_STATS_H_

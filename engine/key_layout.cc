@@ -8,6 +8,15 @@ namespace {
 constexpr absl::string_view kDescriptorTag("c\0", 2);
 constexpr absl::string_view kMetaTag("m\0", 2);
 constexpr absl::string_view kStatsTag("s\0", 2);
+constexpr absl::string_view kIndexStatsTag("x\0", 2);
+constexpr absl::string_view kMultikeyTag("k\0", 2);
+constexpr absl::string_view kAnalysisTag("h\0", 2);
+
+std::string TaggedId(absl::string_view tag, uint32_t id) {
+  std::string key(tag);
+  AppendBigEndian32(id, &key);
+  return key;
+}
 }  // namespace
 
 void AppendBigEndian32(uint32_t value, std::string* out) {
@@ -48,10 +57,12 @@ std::string IndexPrefix(IndexId id) {
   return key;
 }
 
-std::string StatsKey(CollectionId id) {
-  std::string key(kStatsTag);
-  AppendBigEndian32(id, &key);
-  return key;
+std::string StatsKey(CollectionId id) { return TaggedId(kStatsTag, id); }
+std::string IndexStatsKey(IndexId id) { return TaggedId(kIndexStatsTag, id); }
+std::string MultikeyPathsKey(IndexId id) { return TaggedId(kMultikeyTag, id); }
+std::string IndexAnalysisKey(IndexId id) { return TaggedId(kAnalysisTag, id); }
+std::vector<std::string> IndexMetadataKeys(IndexId id) {
+  return {IndexStatsKey(id), MultikeyPathsKey(id), IndexAnalysisKey(id)};
 }
 
 }  // namespace strata::engine

@@ -5,6 +5,9 @@
 //               "m\x00next_collection_id"  → next collection id (4 bytes, big-endian)
 //               "m\x00next_index_id"       → next index id (4 bytes, big-endian)
 //               "s\x00" + collection id    → statistics counters (merge operands, 16 bytes)
+//               "x\x00" + index id         → index entry counters (merge operands, 16 bytes)
+//               "k\x00" + index id         → multikey paths of the index (BSON, db/ owns it)
+//               "h\x00" + index id         → analyze statistics of the index (BSON, db/ owns it)
 //   documents : collection id (4 bytes BE) + key string of `_id` → document BSON
 //   indexes   : index id (4 bytes BE) + key strings of the key values + key string of `_id`
 //
@@ -16,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -49,6 +53,13 @@ std::string NextIndexIdKey();
 // indexes column family: every entry of index `id` starts with these 4 bytes.
 std::string IndexPrefix(IndexId id);
 std::string StatsKey(CollectionId id);
+
+// catalog column family, per secondary index: the keys that live and die with the index
+// (dropping an index or its collection deletes them in the same write).
+std::string IndexStatsKey(IndexId id);
+std::string MultikeyPathsKey(IndexId id);
+std::string IndexAnalysisKey(IndexId id);
+std::vector<std::string> IndexMetadataKeys(IndexId id);  // all of the above
 
 }  // namespace strata::engine
 

@@ -51,21 +51,50 @@ absl::Status WriteTransaction::Merge(rocksdb::ColumnFamilyHandle* cf, absl::stri
 }
 
 void WriteTransaction::AddStatsDelta(uint32_t id, int64_t count, int64_t bytes) {
-  for (auto& [collection, delta] : stats_) {
-    if (collection == id) {
-      delta.first += count;
-      delta.second += bytes;
+  AddDelta(false, id, count, bytes);
+}
+
+void WriteTransaction::AddIndexStatsDelta(uint32_t id, int64_t entries, int64_t bytes) {
+  AddDelta(true, id, entries, bytes);
+}
+
+void WriteTransaction::AddDelta(bool index, uint32_t id, int64_t count, int64_t bytes) {
+  for (PendingDelta& delta : stats_) {
+    if (delta.index == index && delta.id == id) {
+      delta.count += count;
+      delta.bytes += bytes;
       return;
     }
   }
-  stats_.push_back({id, {count, bytes}});
+  stats_.push_back({index, id, count, bytes});
+}
+
+void WriteTransaction::SetSavePoint() {
+  txn_->SetSavePoint();
+  saved_stats_.push_back(stats_);
+}
+
+absl::Status WriteTransaction::RollbackToSavePoint() {
+  if (saved_stats_.empty()) return absl::FailedPreconditionError("no savepoint to roll back to");
+  RETURN_IF_ERROR(FromRocks(txn_->RollbackToSavePoint(), "rolling back to a savepoint"));
+  stats_ = std::move(saved_stats_.back());
+  saved_stats_.pop_back();
+  return absl::OkStatus();
+}
+
+absl::Status WriteTransaction::PopSavePoint() {
+  if (saved_stats_.empty()) return absl::FailedPreconditionError("no savepoint to pop");
+  RETURN_IF_ERROR(FromRocks(txn_->PopSavePoint(), "popping a savepoint"));
+  saved_stats_.pop_back();
+  return absl::OkStatus();
 }
 
 absl::Status WriteTransaction::Commit() {
-  for (const auto& [collection, delta] : stats_) {
-    if (delta.first == 0 && delta.second == 0) continue;
-    RETURN_IF_ERROR(Merge(engine_->catalog(), StatsKey(collection),
-                          EncodeStatsDelta(delta.first, delta.second)));
+  for (const PendingDelta& delta : stats_) {
+    if (delta.count == 0 && delta.bytes == 0) continue;
+    RETURN_IF_ERROR(Merge(engine_->catalog(),
+                          delta.index ? IndexStatsKey(delta.id) : StatsKey(delta.id),
+                          EncodeStatsDelta(delta.count, delta.bytes)));
   }
   finished_ = true;
   return FromRocks(txn_->Commit(), "committing");

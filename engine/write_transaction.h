@@ -45,6 +45,15 @@ class WriteTransaction {
   // the whole transaction are written at Commit as one merge operand per collection, inside
   // the same atomic write.
   void AddStatsDelta(uint32_t id, int64_t count, int64_t bytes);
+  // The same for the entry counters of secondary index `id` (entries and key bytes).
+  void AddIndexStatsDelta(uint32_t id, int64_t entries, int64_t bytes);
+
+  // Marks a point to roll back to: RollbackToSavePoint undoes every write and statistics
+  // delta since the newest savepoint (row locks taken since stay held until the end).
+  void SetSavePoint();
+  absl::Status RollbackToSavePoint();
+  // Forgets the newest savepoint, keeping its writes.
+  absl::Status PopSavePoint();
 
   // Number of keys written so far.
   uint64_t num_writes() const {
@@ -59,8 +68,16 @@ class WriteTransaction {
  private:
   StorageEngine* engine_;
   std::unique_ptr<rocksdb::Transaction> txn_;
-  // Pending statistics deltas per collection id: (count, bytes). Few collections per write.
-  std::vector<std::pair<uint32_t, std::pair<int64_t, int64_t>>> stats_;
+  struct PendingDelta {
+    bool index;  // an index's counters, else a collection's
+    uint32_t id;
+    int64_t count;
+    int64_t bytes;
+  };
+  void AddDelta(bool index, uint32_t id, int64_t count, int64_t bytes);
+  // Pending statistics deltas; few collections and indexes per write.
+  std::vector<PendingDelta> stats_;
+  std::vector<std::vector<PendingDelta>> saved_stats_;  // stats_ at each open savepoint
   bool finished_ = false;
 };
 

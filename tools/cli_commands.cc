@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -17,6 +18,8 @@ namespace {
 std::unique_ptr<Database> OpenOrReport(const CliOptions& options, bool create) {
   DatabaseOptions db_options;
   db_options.durability = options.durability;
+  // Long operations (index builds) report progress on stderr, keeping stdout for results.
+  db_options.progress = [](std::string_view line) { std::cerr << line << "\n"; };
   db_options.create_if_missing = create;
   auto db = Database::Open(options.data_dir, db_options);
   if (!db.ok()) {

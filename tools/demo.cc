@@ -2,6 +2,7 @@
 // against it, printing each command and its reply.
 #include <chrono>
 #include <iostream>
+#include <string_view>
 
 #include "absl/strings/string_view.h"
 #include "strata/database.h"
@@ -35,6 +36,8 @@ void Show(Database& db, std::string_view json) {
 int Demo(const CliOptions& options) {
   DatabaseOptions db_options;
   db_options.durability = options.durability;
+  // Long operations (index builds) report progress on stderr, keeping stdout for results.
+  db_options.progress = [](std::string_view line) { std::cerr << line << "\n"; };
   auto opened = Database::Open(options.data_dir, db_options);
   if (!opened.ok()) {
     std::cerr << "strata: cannot open " << options.data_dir << ": " << opened.status().message()

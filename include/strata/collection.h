@@ -121,6 +121,18 @@ class Collection {
   // Number of documents matching `filter`.
   absl::StatusOr<int64_t> CountDocuments(DocumentView filter = DocumentView());
 
+  // Creates a secondary index, as createIndexes with one spec: `keys` is the key pattern
+  // ({a: 1, "b.c": -1}); `options` holds the other spec fields (name, unique, sparse,
+  // partialFilterExpression, expireAfterSeconds, hidden). A missing name is derived from the
+  // keys ("a_1_b.c_-1"). Returns the index name. An identical existing index is not an error.
+  // Errors: MongoDB's index spec errors, IndexOptionsConflict, DuplicateKey (a unique index
+  // over duplicate values), CannotIndexParallelArrays.
+  absl::StatusOr<std::string> CreateIndex(DocumentView keys, DocumentView options = DocumentView());
+  // Drops the index named `name`. IndexNotFound when there is none.
+  absl::Status DropIndex(std::string_view name);
+  // The indexes as listIndexes shows them, the _id index first.
+  absl::StatusOr<std::vector<Document>> ListIndexes();
+
  private:
   absl::StatusOr<UpdateResult> Update(DocumentView filter, DocumentView update, bool multi,
                                       const UpdateOptions& options);

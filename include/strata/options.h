@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <string_view>
 
 namespace strata {
 
@@ -36,6 +38,15 @@ struct DatabaseOptions {
   // How long a write waits for a row lock held by another writer before it retries, in ms.
   // Default: 1000.
   int64_t lock_timeout_ms = 1000;
+  // Memory an index build may use for its sorted batches of keys before it writes them, in
+  // bytes. Default: 64 MiB.
+  size_t index_build_memory_bytes = size_t{64} << 20;
+  // Seconds between passes of the TTL monitor, which deletes documents expired by TTL indexes
+  // (MongoDB's default is 60). 0 disables the background monitor. Default: 60.
+  int64_t ttl_monitor_interval_seconds = 60;
+  // Receives one line per progress report of long operations (index builds); called on the
+  // thread doing the work. Default: none (silent).
+  std::function<void(std::string_view)> progress;
 };
 
 }  // namespace strata

@@ -1,0 +1,253 @@
+#include "db/collection_indexes.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/error_codes.h"
+#include "base/status_macros.h"
+#include "db/matcher_adapters.h"
+#include "engine/key_layout.h"
+#include "engine/rocks_status.h"
+
+namespace strata::db {
+namespace {
+
+class MatcherPredicate : public index::DocumentPredicate {
+ public:
+  explicit MatcherPredicate(query::match::MatchExpressionPtr expression)
+      : expression_(std::move(expression)) {}
+  bool Matches(DocumentView doc) const override { return expression_->Matches(doc); }
+
+ private:
+  query::match::MatchExpressionPtr expression_;
+};
+
+absl::Status UnsupportedInPartialIndex(absl::string_view what) {
+  return MongoError(ErrorCode::kCannotCreateIndex,
+                    absl::StrCat("Expression not supported in partial index: ", what));
+}
+
+bool IsAllowedPartialOperator(absl::string_view op) {
+  return op == "$eq" || op == "$gt" || op == "$gte" || op == "$lt" || op == "$lte" ||
+         op == "$type" || op == "$in" || op == "$exists";
+}
+
+absl::Status CheckPartialFilterDocument(const bson_t* filter);
+
+// One field's condition: a value (equality) or a document of allowed operators.
+absl::Status CheckPartialFieldCondition(const bson_iter_t& condition) {
+  if (BSON_ITER_HOLDS_REGEX(&condition)) return UnsupportedInPartialIndex("$regex");
+  if (!BSON_ITER_HOLDS_DOCUMENT(&condition)) return absl::OkStatus();
+  bson_iter_t op;
+  bson_iter_recurse(&condition, &op);
+  bool first = true;
+  while (bson_iter_next(&op)) {
+    absl::string_view name = bson_iter_key(&op);
+    if (first && (name.empty() || name[0] != '$')) return absl::OkStatus();  // {a: {b: 1}}
+    first = false;
+    if (!IsAllowedPartialOperator(name)) return UnsupportedInPartialIndex(name);
+    if (name == "$exists" && !bson_iter_as_bool(&op)) {
+      return UnsupportedInPartialIndex("$exists: false");
+    }
+    if (name == "$in" && BSON_ITER_HOLDS_ARRAY(&op)) {
+      bson_iter_t element;
+      bson_iter_recurse(&op, &element);
+      while (bson_iter_next(&element)) {
+        if (BSON_ITER_HOLDS_REGEX(&element)) return UnsupportedInPartialIndex("$in with $regex");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPartialFilterDocument(const bson_t* filter) {
+  bson_iter_t it;
+  bson_iter_init(&it, filter);
+  while (bson_iter_next(&it)) {
+    absl::string_view name = bson_iter_key(&it);
+    if (name == "$and" || name == "$or") {
+      if (!BSON_ITER_HOLDS_ARRAY(&it)) continue;  // the matcher's parser reports it
+      bson_iter_t clause;
+      bson_iter_recurse(&it, &clause);
+      while (bson_iter_next(&clause)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&clause)) continue;
+        uint32_t length = 0;
+        const uint8_t* data = nullptr;
+        bson_iter_document(&clause, &length, &data);
+        bson_t nested;
+        if (!bson_init_static(&nested, data, length)) continue;
+        RETURN_IF_ERROR(CheckPartialFilterDocument(&nested));
+      }
+      continue;
+    }
+    if (!name.empty() && name[0] == '$') return UnsupportedInPartialIndex(name);
+    RETURN_IF_ERROR(CheckPartialFieldCondition(it));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<index::DocumentPredicate>> CompilePartialFilter(
+    DocumentView partial_filter) {
+  bson_t filter;
+  partial_filter.AsBson(&filter);
+  ASSIGN_OR_RETURN(query::match::MatchExpressionPtr expression, ParseQueryFilter(partial_filter));
+  RETURN_IF_ERROR(CheckPartialFilterDocument(&filter));
+  return std::unique_ptr<index::DocumentPredicate>(new MatcherPredicate(std::move(expression)));
+}
+
+Document EncodeMultikeyPaths(const index::MultikeyPaths& paths) {
+  Document record;
+  bson_t array;
+  bson_append_array_begin(record.mutable_bson(), "paths", 5, &array);
+  for (size_t part = 0; part < paths.size(); ++part) {
+    std::string part_key = std::to_string(part);
+    bson_t components;
+    bson_append_array_begin(&array, part_key.c_str(), -1, &components);
+    int i = 0;
+    for (size_t component : paths[part]) {
+      std::string key = std::to_string(i++);
+      bson_append_int32(&components, key.c_str(), -1, static_cast<int32_t>(component));
+    }
+    bson_append_array_end(&array, &components);
+  }
+  bson_append_array_end(record.mutable_bson(), &array);
+  return record;
+}
+
+absl::StatusOr<index::MultikeyPaths> DecodeMultikeyPaths(DocumentView record) {
+  auto corrupt = [] { return absl::DataLossError("unreadable multikey paths record"); };
+  bson_t bson;
+  record.AsBson(&bson);
+  bson_iter_t it, part;
+  if (!bson_iter_init_find(&it, &bson, "paths") || !BSON_ITER_HOLDS_ARRAY(&it)) return corrupt();
+  index::MultikeyPaths paths;
+  bson_iter_recurse(&it, &part);
+  while (bson_iter_next(&part)) {
+    if (!BSON_ITER_HOLDS_ARRAY(&part)) return corrupt();
+    std::set<size_t>& components = paths.emplace_back();
+    bson_iter_t component;
+    bson_iter_recurse(&part, &component);
+    while (bson_iter_next(&component)) {
+      if (!BSON_ITER_HOLDS_INT32(&component) || bson_iter_int32(&component) < 0) return corrupt();
+      components.insert(static_cast<size_t>(bson_iter_int32(&component)));
+    }
+  }
+  return paths;
+}
+
+CompiledIndex::CompiledIndex(index::IndexSpec spec,
+                             std::unique_ptr<index::DocumentPredicate> partial, bool ready,
+                             std::shared_ptr<MultikeyState> multikey)
+    : spec_(std::move(spec)),
+      generator_(spec_),
+      format_(index::IndexEntryFormat::For(spec_)),
+      partial_filter_(std::move(partial)),
+      ready_(ready),
+      multikey_(std::move(multikey)) {}
+
+index::MultikeyPaths MultikeyState::paths() const {
+  absl::MutexLock lock(&mu_);
+  return paths_;
+}
+
+bool MultikeyState::multikey() const {
+  absl::MutexLock lock(&mu_);
+  for (const auto& part : paths_) {
+    if (!part.empty()) return true;
+  }
+  return false;
+}
+
+void MultikeyState::Widen(const index::MultikeyPaths& paths) {
+  absl::MutexLock lock(&mu_);
+  index::MergeMultikeyPaths(paths, &paths_);
+}
+
+bool MultikeyState::PersistedCovers(const index::MultikeyPaths& paths) const {
+  absl::MutexLock lock(&mu_);
+  index::MultikeyPaths merged = persisted_;
+  return !index::MergeMultikeyPaths(paths, &merged);
+}
+
+void MultikeyState::NotePersisted(const index::MultikeyPaths& paths) {
+  absl::MutexLock lock(&mu_);
+  index::MergeMultikeyPaths(paths, &persisted_);
+}
+
+absl::StatusOr<std::shared_ptr<const CollectionIndexes>> CollectionIndexes::Compile(
+    engine::CollectionHandle collection, MultikeySource multikey_source) {
+  std::shared_ptr<CollectionIndexes> compiled(new CollectionIndexes(collection));
+  for (const engine::IndexEntry& entry : collection->indexes) {
+    ASSIGN_OR_RETURN(index::IndexSpec spec, index::IndexSpec::FromDescriptor(entry.descriptor.view()));
+    spec.set_id(entry.id);
+    std::unique_ptr<index::DocumentPredicate> partial;
+    if (std::optional<DocumentView> filter = spec.partial_filter_expression()) {
+      absl::StatusOr<std::unique_ptr<index::DocumentPredicate>> parsed =
+          CompilePartialFilter(*filter);
+      if (!parsed.ok()) {
+        return absl::DataLossError(absl::StrCat("the partialFilterExpression of index ",
+                                                spec.name(), " no longer parses: ",
+                                                parsed.status().message()));
+      }
+      partial = *std::move(parsed);
+    }
+    ASSIGN_OR_RETURN(std::shared_ptr<MultikeyState> multikey, multikey_source(spec));
+    compiled->indexes_.push_back(std::unique_ptr<CompiledIndex>(
+        new CompiledIndex(std::move(spec), std::move(partial), entry.ready, std::move(multikey))));
+  }
+  return std::shared_ptr<const CollectionIndexes>(std::move(compiled));
+}
+
+const CompiledIndex* CollectionIndexes::FindByName(absl::string_view name) const {
+  for (const auto& index : indexes_) {
+    if (index->name() == name) return index.get();
+  }
+  return nullptr;
+}
+
+absl::StatusOr<std::shared_ptr<const CollectionIndexes>> IndexCache::Get(
+    const engine::CollectionHandle& collection) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = compiled_.find(collection->id);
+    if (it != compiled_.end() && it->second->handle() == collection) return it->second;
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> compiled,
+                   CollectionIndexes::Compile(collection, [this](const index::IndexSpec& spec) {
+                     return MultikeyStateOf(spec);
+                   }));
+  absl::MutexLock lock(&mu_);
+  // A reader holding an older handle may replace a newer entry: that only costs a recompile,
+  // since the multikey state (the one mutable part) is shared between versions.
+  compiled_[collection->id] = compiled;
+  return compiled;
+}
+
+absl::StatusOr<std::shared_ptr<MultikeyState>> IndexCache::MultikeyStateOf(
+    const index::IndexSpec& spec) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = multikey_.find(spec.id());
+    if (it != multikey_.end()) return it->second;
+  }
+  index::MultikeyPaths paths(spec.num_key_parts());
+  std::string record;
+  rocksdb::Status s = engine_->db()->Get(rocksdb::ReadOptions(), engine_->catalog(),
+                                         engine::MultikeyPathsKey(spec.id()), &record);
+  if (s.ok()) {
+    ASSIGN_OR_RETURN(index::MultikeyPaths stored,
+                     DecodeMultikeyPaths(DocumentView(
+                         reinterpret_cast<const uint8_t*>(record.data()), record.size())));
+    index::MergeMultikeyPaths(stored, &paths);
+  } else if (!s.IsNotFound()) {
+    return engine::FromRocks(s, "reading multikey paths");
+  }
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = multikey_.try_emplace(spec.id(), nullptr);
+  if (inserted) it->second = std::make_shared<MultikeyState>(std::move(paths));
+  return it->second;
+}
+
+}  // namespace strata::db
