@@ -12,13 +12,19 @@
 namespace strata::db {
 namespace {
 
+// Owns the filter document: the parsed expression keeps views into it.
 class MatcherPredicate : public index::DocumentPredicate {
  public:
-  explicit MatcherPredicate(query::match::MatchExpressionPtr expression)
-      : expression_(std::move(expression)) {}
+  static absl::StatusOr<std::unique_ptr<MatcherPredicate>> Create(DocumentView filter) {
+    std::unique_ptr<MatcherPredicate> predicate(new MatcherPredicate(Document::Copy(filter)));
+    ASSIGN_OR_RETURN(predicate->expression_, ParseQueryFilter(predicate->filter_.view()));
+    return predicate;
+  }
   bool Matches(DocumentView doc) const override { return expression_->Matches(doc); }
 
  private:
+  explicit MatcherPredicate(Document filter) : filter_(std::move(filter)) {}
+  Document filter_;
   query::match::MatchExpressionPtr expression_;
 };
 
@@ -92,9 +98,10 @@ absl::StatusOr<std::unique_ptr<index::DocumentPredicate>> CompilePartialFilter(
     DocumentView partial_filter) {
   bson_t filter;
   partial_filter.AsBson(&filter);
-  ASSIGN_OR_RETURN(query::match::MatchExpressionPtr expression, ParseQueryFilter(partial_filter));
+  ASSIGN_OR_RETURN(std::unique_ptr<MatcherPredicate> predicate,
+                   MatcherPredicate::Create(partial_filter));
   RETURN_IF_ERROR(CheckPartialFilterDocument(&filter));
-  return std::unique_ptr<index::DocumentPredicate>(new MatcherPredicate(std::move(expression)));
+  return std::unique_ptr<index::DocumentPredicate>(std::move(predicate));
 }
 
 Document EncodeMultikeyPaths(const index::MultikeyPaths& paths) {
@@ -180,7 +187,8 @@ absl::StatusOr<std::shared_ptr<const CollectionIndexes>> CollectionIndexes::Comp
     engine::CollectionHandle collection, MultikeySource multikey_source) {
   std::shared_ptr<CollectionIndexes> compiled(new CollectionIndexes(collection));
   for (const engine::IndexEntry& entry : collection->indexes) {
-    ASSIGN_OR_RETURN(index::IndexSpec spec, index::IndexSpec::FromDescriptor(entry.descriptor.view()));
+    ASSIGN_OR_RETURN(index::IndexSpec spec,
+                     index::IndexSpec::FromDescriptor(entry.descriptor.view()));
     spec.set_id(entry.id);
     std::unique_ptr<index::DocumentPredicate> partial;
     if (std::optional<DocumentView> filter = spec.partial_filter_expression()) {
@@ -188,8 +196,8 @@ absl::StatusOr<std::shared_ptr<const CollectionIndexes>> CollectionIndexes::Comp
           CompilePartialFilter(*filter);
       if (!parsed.ok()) {
         return absl::DataLossError(absl::StrCat("the partialFilterExpression of index ",
-                                                spec.name(), " no longer parses: ",
-                                                parsed.status().message()));
+                                                spec.name(),
+                                                " no longer parses: ", parsed.status().message()));
       }
       partial = *std::move(parsed);
     }

@@ -7,8 +7,10 @@
 #include "base/status_macros.h"
 #include "db/command_args.h"
 #include "db/command_dispatcher.h"
+#include "db/database_impl.h"
 #include "document/validate.h"
 #include "engine/collection_stats.h"
+#include "index/index_spec.h"
 
 namespace strata::db {
 namespace {
@@ -54,6 +56,27 @@ absl::Status Hello(CommandContext& context, const bson_t&, bson_t* reply) {
   return absl::OkStatus();
 }
 
+struct IndexSize {
+  std::string name;
+  int64_t bytes;
+};
+
+// The ready indexes of `info` with the bytes of their entries: the _id index as the record
+// keys' share of the documents column family is not tracked (0); secondary indexes from their
+// entry counters.
+absl::StatusOr<std::vector<IndexSize>> IndexSizes(DatabaseImpl& db,
+                                                  const engine::CollectionInfo& info) {
+  std::vector<IndexSize> sizes{{"_id_", 0}};
+  for (const engine::IndexEntry& entry : info.indexes) {
+    if (!entry.ready) continue;
+    ASSIGN_OR_RETURN(index::IndexSpec spec,
+                     index::IndexSpec::FromDescriptor(entry.descriptor.view()));
+    ASSIGN_OR_RETURN(engine::CollectionStats stats, engine::ReadIndexStats(db.engine(), entry.id));
+    sizes.push_back({spec.name(), stats.data_bytes});
+  }
+  return sizes;
+}
+
 absl::Status CollStats(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "collStats");
   RETURN_IF_ERROR(args.CheckKnownFields({"scale"}));
@@ -74,11 +97,16 @@ absl::Status CollStats(CommandContext& context, const bson_t& command, bson_t* r
   bson_append_int64(reply, "count", 5, stats.count);
   bson_append_int64(reply, "avgObjSize", 10, stats.count > 0 ? stats.data_bytes / stats.count : 0);
   bson_append_int64(reply, "storageSize", 11, stats.data_bytes);
-  bson_append_int32(reply, "nindexes", 8, 1);
-  bson_append_int64(reply, "totalIndexSize", 14, 0);
+  ASSIGN_OR_RETURN(std::vector<IndexSize> index_sizes, IndexSizes(context.db, *info));
+  int64_t total_index_size = 0;
+  for (const IndexSize& index : index_sizes) total_index_size += index.bytes;
+  bson_append_int32(reply, "nindexes", 8, static_cast<int32_t>(index_sizes.size()));
+  bson_append_int64(reply, "totalIndexSize", 14, total_index_size);
   bson_t sizes;
   bson_append_document_begin(reply, "indexSizes", 10, &sizes);
-  bson_append_int64(&sizes, "_id_", 4, 0);
+  for (const IndexSize& index : index_sizes) {
+    bson_append_int64(&sizes, index.name.c_str(), -1, index.bytes);
+  }
   bson_append_document_end(reply, &sizes);
   bson_append_int32(reply, "scaleFactor", 11, 1);
   return absl::OkStatus();
@@ -87,13 +115,18 @@ absl::Status CollStats(CommandContext& context, const bson_t& command, bson_t* r
 absl::Status DbStats(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "dbStats");
   RETURN_IF_ERROR(args.CheckKnownFields({"scale", "freeStorage"}));
-  int64_t objects = 0, data_size = 0, collections = 0;
+  int64_t objects = 0, data_size = 0, collections = 0, indexes = 0, index_size = 0;
   for (const auto& info : context.db.catalog().List(context.db_name)) {
     ASSIGN_OR_RETURN(engine::CollectionStats stats,
                      engine::ReadCollectionStats(context.db.engine(), info->id));
     objects += stats.count;
     data_size += stats.data_bytes;
     ++collections;
+    ASSIGN_OR_RETURN(std::vector<IndexSize> index_sizes, IndexSizes(context.db, *info));
+    for (const IndexSize& index : index_sizes) {
+      ++indexes;
+      index_size += index.bytes;
+    }
   }
   bson_append_utf8(reply, "db", 2, context.db_name.c_str(),
                    static_cast<int>(context.db_name.size()));
@@ -105,9 +138,9 @@ absl::Status DbStats(CommandContext& context, const bson_t& command, bson_t* rep
       objects > 0 ? static_cast<double>(data_size) / static_cast<double>(objects) : 0);
   bson_append_int64(reply, "dataSize", 8, data_size);
   bson_append_int64(reply, "storageSize", 11, data_size);
-  bson_append_int64(reply, "indexes", 7, collections);
-  bson_append_int64(reply, "indexSize", 9, 0);
-  bson_append_int64(reply, "totalSize", 9, data_size);
+  bson_append_int64(reply, "indexes", 7, indexes);
+  bson_append_int64(reply, "indexSize", 9, index_size);
+  bson_append_int64(reply, "totalSize", 9, data_size + index_size);
   bson_append_int32(reply, "scaleFactor", 11, 1);
   return absl::OkStatus();
 }

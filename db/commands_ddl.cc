@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "db/command_args.h"
 #include "db/command_dispatcher.h"
+#include "db/database_impl.h"
 #include "document/type_names.h"
 #include "engine/collection_stats.h"
 
@@ -39,10 +40,50 @@ absl::Status Create(CommandContext& context, const bson_t& command, bson_t* repl
   return context.db.CreateCollection(context.Namespace(collection), options.view());
 }
 
+// collMod's `index` option: {name | keyPattern, hidden, expireAfterSeconds}.
+absl::StatusOr<IndexModification> ParseIndexModification(const CommandArgs& args,
+                                                         DocumentView spec) {
+  IndexModification change;
+  bson_t bson;
+  spec.AsBson(&bson);
+  bson_iter_t it;
+  bson_iter_init(&it, &bson);
+  while (bson_iter_next(&it)) {
+    absl::string_view field = bson_iter_key(&it);
+    if (field == "name") {
+      if (!BSON_ITER_HOLDS_UTF8(&it)) return args.WrongType("index.name", it, "string");
+      change.name = std::string(bson_iter_utf8(&it, nullptr));
+    } else if (field == "keyPattern") {
+      if (!BSON_ITER_HOLDS_DOCUMENT(&it)) return args.WrongType("index.keyPattern", it, "object");
+      change.key_pattern = Document::Copy(EmbeddedView(it));
+    } else if (field == "hidden") {
+      if (!BSON_ITER_HOLDS_BOOL(&it)) return args.WrongType("index.hidden", it, "bool");
+      change.hidden = bson_iter_bool(&it);
+    } else if (field == "expireAfterSeconds") {
+      if (!BSON_ITER_HOLDS_NUMBER(&it)) {
+        return args.WrongType("index.expireAfterSeconds", it, "long");
+      }
+      change.expire_after_seconds = bson_iter_as_int64(&it);
+    } else {
+      return MongoError(
+          static_cast<ErrorCode>(40415),
+          absl::StrCat("BSON field 'collMod.index.", field, "' is an unknown field."));
+    }
+  }
+  return change;
+}
+
 absl::Status CollMod(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "collMod");
-  RETURN_IF_ERROR(args.CheckKnownFields({"validator", "validationLevel", "validationAction"}));
+  RETURN_IF_ERROR(
+      args.CheckKnownFields({"validator", "validationLevel", "validationAction", "index"}));
   ASSIGN_OR_RETURN(std::string collection, CollectionNameArg(command, "collection name"));
+  const std::string ns = context.Namespace(collection);
+  ASSIGN_OR_RETURN(std::optional<DocumentView> index_spec, args.Object("index"));
+  std::optional<IndexModification> index_change;
+  if (index_spec.has_value()) {
+    ASSIGN_OR_RETURN(index_change, ParseIndexModification(args, *index_spec));
+  }
   Document changes;
   for (const char* option : {"validator", "validationLevel", "validationAction"}) {
     bson_iter_t it;
@@ -50,7 +91,21 @@ absl::Status CollMod(CommandContext& context, const bson_t& command, bson_t* rep
       bson_append_iter(changes.mutable_bson(), option, -1, &it);
     }
   }
-  return context.db.ModifyCollection(context.Namespace(collection), changes.view());
+  if (!changes.view().empty() || !index_change.has_value()) {
+    RETURN_IF_ERROR(context.db.ModifyCollection(ns, changes.view()));
+  }
+  if (index_change.has_value()) {
+    ASSIGN_OR_RETURN(IndexModificationResult result, context.db.ModifyIndex(ns, *index_change));
+    if (result.hidden_old.has_value()) BSON_APPEND_BOOL(reply, "hidden_old", *result.hidden_old);
+    if (result.hidden_new.has_value()) BSON_APPEND_BOOL(reply, "hidden_new", *result.hidden_new);
+    if (result.expire_after_seconds_old.has_value()) {
+      BSON_APPEND_INT64(reply, "expireAfterSeconds_old", *result.expire_after_seconds_old);
+    }
+    if (result.expire_after_seconds_new.has_value()) {
+      BSON_APPEND_INT64(reply, "expireAfterSeconds_new", *result.expire_after_seconds_new);
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Drop(CommandContext& context, const bson_t& command, bson_t* reply) {

@@ -60,11 +60,16 @@ absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::Open(const std::stri
   db->index_cache_ = std::make_unique<IndexCache>(db->engine_.get());
   db->progress_ = options.progress;
   RETURN_IF_ERROR(db->DropUnfinishedIndexBuilds());
+  if (options.ttl_monitor_interval_seconds > 0) {
+    db->ttl_monitor_ =
+        std::make_unique<TtlMonitor>(db.get(), absl::Seconds(options.ttl_monitor_interval_seconds));
+  }
   return db;
 }
 
 absl::Status DatabaseImpl::Close() {
-  cursors_.KillAll();  // their iterators and snapshots must go before RocksDB closes
+  ttl_monitor_.reset();  // its pass must finish before anything below goes away
+  cursors_.KillAll();    // their iterators and snapshots must go before RocksDB closes
   return engine_->Close();
 }
 
@@ -223,6 +228,14 @@ absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView 
   ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes, index_cache_->Get(collection));
   ASSIGN_OR_RETURN(std::vector<std::string> keys,
                    MatchingIdKeys(*engine_, collection, filter, limit));
+  return RemoveRecords(*indexes, keys,
+                       [&](DocumentView doc) { return parsed_filter->Matches(doc); });
+}
+
+absl::StatusOr<int64_t> DatabaseImpl::RemoveRecords(
+    const CollectionIndexes& indexes, const std::vector<std::string>& keys,
+    absl::FunctionRef<bool(DocumentView)> still_matches) {
+  const engine::CollectionInfo& collection = indexes.collection();
   int64_t deleted = 0;
   for (size_t begin = 0; begin < keys.size(); begin += kMaxDeletesPerTransaction) {
     size_t end = std::min(keys.size(), begin + static_cast<size_t>(kMaxDeletesPerTransaction));
@@ -230,13 +243,13 @@ absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView 
     // Atomicity/durability: each chunk of removals (records, index entries, statistics) is
     // one RocksDB write, fsynced before acknowledgement in kDurable mode.
     RETURN_IF_ERROR(engine::RunWriteTransaction(engine_.get(), [&](engine::WriteTransaction& txn) {
-      IndexWriter index_writer(&txn, indexes.get());
+      IndexWriter index_writer(&txn, &indexes);
       chunk_deleted = 0;
       for (size_t i = begin; i < end; ++i) {
-        ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection->id, keys[i]));
-        if (!current.has_value() || !parsed_filter->Matches(ViewOf(*current))) continue;
+        ASSIGN_OR_RETURN(auto current, records_->GetForUpdate(txn, collection.id, keys[i]));
+        if (!current.has_value() || !still_matches(ViewOf(*current))) continue;
         RETURN_IF_ERROR(index_writer.OnDelete(ViewOf(*current), keys[i]));
-        RETURN_IF_ERROR(records_->Remove(txn, collection->id, keys[i], current->size()));
+        RETURN_IF_ERROR(records_->Remove(txn, collection.id, keys[i], current->size()));
         ++chunk_deleted;
       }
       return absl::OkStatus();

@@ -18,13 +18,16 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "db/collection_indexes.h"
 #include "db/cursor_manager.h"
 #include "db/document_validation.h"
 #include "db/query_execution.h"
+#include "db/ttl_monitor.h"
 #include "engine/catalog.h"
 #include "engine/record_store.h"
 #include "engine/storage_engine.h"
@@ -77,6 +80,18 @@ struct CreateIndexesResult {
   int num_indexes_before = 0;  // the _id index included, as MongoDB counts
   int num_indexes_after = 0;
   bool created_collection = false;  // createdCollectionAutomatically
+};
+
+// collMod's `index` option: which index, and what changes.
+struct IndexModification {
+  std::optional<std::string> name;              // by name, or
+  std::optional<Document> key_pattern;          // by key pattern
+  std::optional<bool> hidden;                   // new hidden flag
+  std::optional<int64_t> expire_after_seconds;  // new TTL
+};
+struct IndexModificationResult {
+  std::optional<bool> hidden_old, hidden_new;
+  std::optional<int64_t> expire_after_seconds_old, expire_after_seconds_new;
 };
 
 // Which indexes dropIndexes removes.
@@ -141,9 +156,20 @@ class DatabaseImpl {
                                                     bool require_names);
   // dropIndexes: returns the number of indexes before (nIndexesWas, _id included).
   absl::StatusOr<int> DropIndexes(absl::string_view ns, const IndexSelector& selector);
+  // collMod {index: {name | keyPattern, hidden, expireAfterSeconds}}: changes an index's
+  // non-identifying options in one durable catalog write (no entry changes). Defined in
+  // database_index_options.cc.
+  absl::StatusOr<IndexModificationResult> ModifyIndex(absl::string_view ns,
+                                                      const IndexModification& change);
   // listIndexes: the _id index, then the ready secondary indexes, in creation order.
   // NamespaceNotFound when the collection does not exist.
   absl::StatusOr<std::vector<Document>> ListIndexes(absl::string_view ns);
+
+  // One pass of the TTL monitor (ttl_monitor.h; defined in ttl_monitor.cc): removes the
+  // documents TTL indexes say expired at `now`. Returns how many.
+  absl::StatusOr<int64_t> ExpireDocuments(absl::Time now);
+  // The background TTL monitor, or null when disabled.
+  TtlMonitor* ttl_monitor() { return ttl_monitor_.get(); }
 
   // Drop/rename/dropDatabase, excluding concurrent writes.
   absl::Status DropCollection(absl::string_view ns);
@@ -152,6 +178,11 @@ class DatabaseImpl {
 
  private:
   DatabaseImpl() = default;
+  // Removes the records at `keys` (`_id` key strings) that `still_matches` accepts when
+  // re-read under their row locks, with their index entries, in bounded transactions.
+  absl::StatusOr<int64_t> RemoveRecords(const CollectionIndexes& indexes,
+                                        const std::vector<std::string>& keys,
+                                        absl::FunctionRef<bool(DocumentView)> still_matches);
   // Removes indexes whose build a crash cut short (still marked not ready).
   absl::Status DropUnfinishedIndexBuilds();
   // Applies `plan` to the record at `key` under its row lock if it still matches `filter`.
@@ -176,6 +207,7 @@ class DatabaseImpl {
   std::unique_ptr<engine::RecordStore> records_;
   std::unique_ptr<IndexCache> index_cache_;
   std::function<void(std::string_view)> progress_;
+  std::unique_ptr<TtlMonitor> ttl_monitor_;  // destroyed (stopped) in Close
   CursorManager cursors_;
   // Shared by data writes, exclusive for drop/rename (see the class comment).
   absl::Mutex ddl_mu_;
