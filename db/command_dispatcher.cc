@@ -16,6 +16,7 @@ const CommandRegistry& Registry() {
     RegisterDdlCommands(*r);
     RegisterAdminCommands(*r);
     RegisterIndexCommands(*r);
+    RegisterIndexAdminCommands(*r);
     return r;
   }();
   return *registry;

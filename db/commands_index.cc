@@ -30,12 +30,19 @@ absl::Status CreateIndexes(CommandContext& context, const bson_t& command, bson_
   ASSIGN_OR_RETURN(CreateIndexesResult result,
                    context.db.CreateIndexes(context.Namespace(collection), specs,
                                             /*require_names=*/true));
+  // MongoDB's reply (create_indexes_cmd.cpp): createdCollectionAutomatically unless nothing
+  // was to be done on an existing collection; a note when some or all specs already existed.
+  const bool all_exist = result.num_indexes_before == result.num_indexes_after;
   bson_append_int32(reply, "numIndexesBefore", -1, result.num_indexes_before);
   bson_append_int32(reply, "numIndexesAfter", -1, result.num_indexes_after);
-  if (result.num_indexes_before == result.num_indexes_after && !result.created_collection) {
-    bson_append_utf8(reply, "note", -1, "all indexes already exist", -1);
-  } else {
+  if (!all_exist || result.created_collection) {
     bson_append_bool(reply, "createdCollectionAutomatically", -1, result.created_collection);
+  }
+  if (all_exist) {
+    bson_append_utf8(reply, "note", -1, "all indexes already exist", -1);
+  } else if (static_cast<size_t>(result.num_indexes_after) <
+             static_cast<size_t>(result.num_indexes_before) + specs.size()) {
+    bson_append_utf8(reply, "note", -1, "index already exists", -1);
   }
   return absl::OkStatus();
 }

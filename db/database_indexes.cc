@@ -6,6 +6,7 @@
 #include "base/status_macros.h"
 #include "db/database_impl.h"
 #include "db/index_builder.h"
+#include "document/compare.h"
 #include "index/index_spec.h"
 #include "index/internal/shell_format.h"
 
@@ -23,7 +24,8 @@ absl::StatusOr<std::vector<index::IndexSpec>> ExistingSpecs(
     const engine::CollectionInfo& collection) {
   std::vector<index::IndexSpec> specs{index::IndexSpec::IdIndex()};
   for (const engine::IndexEntry& entry : collection.indexes) {
-    ASSIGN_OR_RETURN(index::IndexSpec spec, index::IndexSpec::FromDescriptor(entry.descriptor.view()));
+    ASSIGN_OR_RETURN(index::IndexSpec spec,
+                     index::IndexSpec::FromDescriptor(entry.descriptor.view()));
     spec.set_id(entry.id);
     specs.push_back(std::move(spec));
   }
@@ -48,7 +50,9 @@ absl::Status DatabaseImpl::DropUnfinishedIndexBuilds() {
 absl::StatusOr<CreateIndexesResult> DatabaseImpl::CreateIndexes(
     absl::string_view ns, const std::vector<DocumentView>& specs, bool require_names) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  if (specs.empty()) return MongoError(ErrorCode::kBadValue, "Must specify at least one index.");
+  if (specs.empty()) {
+    return MongoError(ErrorCode::kBadValue, "Must specify at least one index to create");
+  }
   std::vector<index::IndexSpec> requested;
   index::IndexSpecParseOptions parse_options;
   parse_options.require_name = require_names;
@@ -57,9 +61,10 @@ absl::StatusOr<CreateIndexesResult> DatabaseImpl::CreateIndexes(
     if (std::optional<DocumentView> filter = parsed.partial_filter_expression()) {
       absl::Status compiled = CompilePartialFilter(*filter).status();
       if (!compiled.ok()) {
-        return MongoError(ErrorCodeOf(compiled),
-                          absl::StrCat("Error in specification ", index::internal::ShellString(spec),
-                                       " :: caused by :: ", compiled.message()));
+        return MongoError(
+            ErrorCodeOf(compiled),
+            absl::StrCat("Error in specification ", index::internal::ShellString(spec),
+                         " :: caused by :: ", compiled.message()));
       }
     }
     requested.push_back(std::move(parsed));
@@ -96,29 +101,31 @@ absl::StatusOr<CreateIndexesResult> DatabaseImpl::CreateIndexes(
 
   // 1. The new indexes enter the catalog not ready (ids allocated, durable).
   ASSIGN_OR_RETURN(engine::CollectionHandle building, catalog_->SetIndexes(ns, std::move(entries)));
-  // 2. Their entries are built from the documents.
-  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> compiled,
-                   index_cache_->Get(building));
-  std::vector<const CompiledIndex*> targets;
-  for (const auto& index : compiled->all()) {
-    if (!index->ready()) targets.push_back(index.get());
-  }
-  IndexBuilder builder(engine_.get(), engine_->options().index_build_memory_bytes, progress_);
-  absl::Status built = builder.Build(*compiled, targets);
-  if (!built.ok()) {
-    // The failed indexes leave the catalog, their partial entries range-deleted in that write.
+  // 2. Their entries are built from the documents; 3. they become ready: from that durable
+  // write on, queries may use them. On any failure in between the new indexes leave the
+  // catalog again, their partial entries range-deleted in that same write (a not-ready index
+  // left behind would be maintained but never listed, and would make a retry a no-op).
+  auto build = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> compiled,
+                     index_cache_->Get(building));
+    std::vector<const CompiledIndex*> targets;
+    for (const auto& index : compiled->all()) {
+      if (!index->ready()) targets.push_back(index.get());
+    }
+    IndexBuilder builder(engine_.get(), engine_->options().index_build_memory_bytes, progress_);
+    RETURN_IF_ERROR(builder.Build(*compiled, targets));
+    std::vector<engine::IndexEntry> ready = CopyEntries(*building);
+    for (engine::IndexEntry& entry : ready) entry.ready = true;
+    return catalog_->SetIndexes(ns, std::move(ready)).status();
+  };
+  if (absl::Status built = build(); !built.ok()) {
     RETURN_IF_ERROR(catalog_->SetIndexes(ns, CopyEntries(*collection)).status());
     return built;
   }
-  // 3. Ready: from this durable write on, queries may use them.
-  std::vector<engine::IndexEntry> ready = CopyEntries(*building);
-  for (engine::IndexEntry& entry : ready) entry.ready = true;
-  RETURN_IF_ERROR(catalog_->SetIndexes(ns, std::move(ready)).status());
   return result;
 }
 
-absl::StatusOr<int> DatabaseImpl::DropIndexes(absl::string_view ns,
-                                              const IndexSelector& selector) {
+absl::StatusOr<int> DatabaseImpl::DropIndexes(absl::string_view ns, const IndexSelector& selector) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
   absl::WriterMutexLock ddl(&ddl_mu_);
   engine::CollectionHandle collection = catalog_->Find(ns);
@@ -134,7 +141,10 @@ absl::StatusOr<int> DatabaseImpl::DropIndexes(absl::string_view ns,
   } else if (selector.key.has_value()) {
     std::vector<size_t> matches;
     for (size_t i = 0; i < existing.size(); ++i) {
-      if (existing[i].key_pattern().BytesEqual(selector.key->view())) matches.push_back(i);
+      // As MongoDB's findIndexesByKeyPattern: BSON equality, so {a: 1.0} names {a: 1}.
+      if (document::CompareDocuments(existing[i].key_pattern(), selector.key->view()) == 0) {
+        matches.push_back(i);
+      }
     }
     if (matches.empty()) {
       return MongoError(ErrorCode::kIndexNotFound,
@@ -143,7 +153,8 @@ absl::StatusOr<int> DatabaseImpl::DropIndexes(absl::string_view ns,
     }
     if (matches.size() > 1) {
       std::string names;
-      for (size_t i : matches) absl::StrAppend(&names, names.empty() ? "" : ", ", existing[i].name());
+      for (size_t i : matches)
+        absl::StrAppend(&names, names.empty() ? "" : ", ", existing[i].name());
       return MongoError(ErrorCode::kAmbiguousIndexKeyPattern,
                         absl::StrCat(matches.size(), " indexes found for key: ",
                                      index::internal::ShellString(selector.key->view()),
@@ -184,7 +195,8 @@ absl::StatusOr<std::vector<Document>> DatabaseImpl::ListIndexes(absl::string_vie
   result.push_back(index::IndexSpec::IdIndex().ToListIndexesEntry());
   for (const engine::IndexEntry& entry : collection->indexes) {
     if (!entry.ready) continue;
-    ASSIGN_OR_RETURN(index::IndexSpec spec, index::IndexSpec::FromDescriptor(entry.descriptor.view()));
+    ASSIGN_OR_RETURN(index::IndexSpec spec,
+                     index::IndexSpec::FromDescriptor(entry.descriptor.view()));
     result.push_back(spec.ToListIndexesEntry());
   }
   return result;

@@ -90,8 +90,8 @@ absl::Status IndexBuilder::Build(const CollectionIndexes& indexes,
   return absl::OkStatus();
 }
 
-absl::Status IndexBuilder::Flush(const CollectionIndexes& indexes,
-                                 const engine::Snapshot& snapshot, std::vector<Pending>* pending) {
+absl::Status IndexBuilder::Flush(const CollectionIndexes& indexes, const engine::Snapshot& snapshot,
+                                 std::vector<Pending>* pending) {
   for (Pending& target : *pending) {
     if (target.entries.empty()) continue;
     std::sort(target.entries.begin(), target.entries.end());
@@ -156,10 +156,10 @@ void IndexBuilder::Report(const CollectionIndexes& indexes, const std::vector<Pe
     absl::StrAppend(&names, names.empty() ? "" : ", ", target.index->name());
   }
   int64_t percent = total > 0 ? std::min<int64_t>(100, stats_.documents * 100 / total) : 100;
-  std::string line = absl::StrCat("Index build: ", indexes.collection().ns, " ", names, ": ",
-                         stats_.documents, "/", std::max(total, stats_.documents), " documents (",
-                         done ? 100 : percent, "%), ", stats_.keys, " keys",
-                         done ? ", done" : "");
+  std::string line =
+      absl::StrCat("Index build: ", indexes.collection().ns, " ", names, ": ", stats_.documents,
+                   "/", std::max(total, stats_.documents), " documents (", done ? 100 : percent,
+                   "%), ", stats_.keys, " keys", done ? ", done" : "");
   progress_(std::string_view(line));
 }
 

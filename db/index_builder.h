@@ -68,8 +68,8 @@ class IndexBuilder {
   absl::Status DuplicateError(const CollectionIndexes& indexes, const engine::Snapshot& snapshot,
                               const CompiledIndex& index, absl::string_view key,
                               absl::string_view id_key);
-  void Report(const CollectionIndexes& indexes, const std::vector<Pending>& pending,
-              int64_t total, bool done);
+  void Report(const CollectionIndexes& indexes, const std::vector<Pending>& pending, int64_t total,
+              bool done);
 
   engine::StorageEngine* const engine_;
   const size_t memory_budget_;

@@ -89,14 +89,20 @@ absl::Status IndexWriter::NoteMultikey(const CompiledIndex& index, const index::
                    txn_->GetForUpdate(txn_->engine()->catalog(), key));
   index::MultikeyPaths merged(keys.multikey_paths.size());
   if (stored.has_value()) {
-    ASSIGN_OR_RETURN(merged, DecodeMultikeyPaths(DocumentView(
-                                 reinterpret_cast<const uint8_t*>(stored->data()), stored->size())));
-    state.NotePersisted(merged);  // committed by an earlier writer
+    ASSIGN_OR_RETURN(
+        merged, DecodeMultikeyPaths(DocumentView(reinterpret_cast<const uint8_t*>(stored->data()),
+                                                 stored->size())));
+    // Committed by an earlier writer, unless this transaction wrote it: that one commits (or
+    // not) with this transaction.
+    if (!multikey_written_.contains(index.id())) state.NotePersisted(merged);
   }
   if (!index::MergeMultikeyPaths(keys.multikey_paths, &merged)) return absl::OkStatus();
   Document record = EncodeMultikeyPaths(merged);
-  return txn_->Put(txn_->engine()->catalog(), key,
-                   absl::string_view(reinterpret_cast<const char*>(record.data()), record.size()));
+  RETURN_IF_ERROR(
+      txn_->Put(txn_->engine()->catalog(), key,
+                absl::string_view(reinterpret_cast<const char*>(record.data()), record.size())));
+  multikey_written_.insert(index.id());
+  return absl::OkStatus();
 }
 
 }  // namespace strata::db

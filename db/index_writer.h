@@ -17,11 +17,13 @@
 // Also maintained in the same transaction: each index's entry counters
 // (WriteTransaction::AddIndexStatsDelta) and its persisted multikey paths, written when a
 // document first makes a path multikey.
-// Thread safety: one IndexWriter per transaction (per thread); the CollectionIndexes may be
-// shared.
+// Thread safety: one IndexWriter per transaction attempt (per thread): it remembers which
+// multikey records its transaction wrote, so it must not outlive a retry. The
+// CollectionIndexes may be shared.
 #ifndef STRATA_DB_INDEX_WRITER_H_
 #define STRATA_DB_INDEX_WRITER_H_
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "db/collection_indexes.h"
@@ -54,6 +56,10 @@ class IndexWriter {
 
   engine::WriteTransaction* const txn_;
   const CollectionIndexes* const indexes_;
+  // Indexes whose multikey record this transaction has put (uncommitted): reading such a
+  // record back must not mark it persisted in the shared MultikeyState, or a retry of this
+  // transaction (or its failure) would skip writing a record that never committed.
+  absl::flat_hash_set<index::IndexId> multikey_written_;
 };
 
 }  // namespace strata::db

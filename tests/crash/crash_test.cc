@@ -109,6 +109,10 @@ struct Observed {
   std::map<int64_t, int64_t> versions;
   std::vector<std::string> corrupt;
   int64_t count = -1;  // CountDocuments (the statistics counter)
+  // The validate command's verdict after recovery: every index entry re-derived from the
+  // documents, counters checked. Empty when valid, else the reply.
+  std::string invalid;
+  std::vector<std::string> index_names;  // listIndexes, after the _id index
 };
 
 absl::StatusOr<Observed> ReadAll(Collection& collection) {
@@ -258,12 +262,65 @@ std::unique_ptr<Database> ChildOpen(const std::string& dir, Durability durabilit
   }
 }
 
+Document JsonOrDie(const char* json) {
+  auto doc = Document::FromJson(json);
+  if (!doc.ok()) _exit(kExitUnexpectedResult);
+  return *std::move(doc);
+}
+
+void CreateCrashIndexesOrDie(Collection& collection) {
+  const char* specs[][2] = {{R"({"v": 1, "sum": -1})", "{}"},
+                            {R"({"sum": 1})", R"({"unique": true})"},
+                            {R"({"payload": 1})", "{}"}};
+  for (const auto& [keys, options] : specs) {
+    auto created = collection.CreateIndex(JsonOrDie(keys).view(), JsonOrDie(options).view());
+    if (!created.ok()) {
+      std::fprintf(stderr, "child: createIndex failed: %s\n", created.status().ToString().c_str());
+      _exit(kExitUnexpectedResult);
+    }
+  }
+}
+
+// Child: loads `arg` documents when the collection is empty, acknowledges that (one byte 'L'),
+// then builds and drops an index over them in a loop, acknowledging each step ('B', 'D'), so
+// kills land in the middle of index builds. Runs until killed.
+[[noreturn]] void IndexBuildWriter(const std::string& dir, uint64_t documents, int ack_fd) {
+  std::unique_ptr<Database> db = ChildOpen(dir, Durability::kRelaxed);
+  Collection collection = db->GetCollection(kDbName, kCollectionName);
+  auto count = collection.CountDocuments();
+  if (!count.ok()) _exit(kExitUnexpectedResult);
+  for (int64_t id = *count; id < static_cast<int64_t>(documents);) {
+    std::vector<Document> batch;
+    std::vector<DocumentView> views;
+    for (int i = 0; i < 1000 && id < static_cast<int64_t>(documents); ++i, ++id) {
+      batch.push_back(ExpectedDoc(id, 0));
+    }
+    for (const Document& doc : batch) views.push_back(doc.view());
+    if (!collection.InsertMany(views).ok()) _exit(kExitWriteFailed);
+  }
+  char loaded = 'L';
+  WriteRecordOrDie(ack_fd, &loaded, 1);
+  const Document keys = JsonOrDie(R"({"payload": 1, "v": -1})");
+  while (true) {
+    auto created = collection.CreateIndex(keys.view());
+    if (!created.ok()) _exit(kExitUnexpectedResult);
+    char built = 'B';
+    WriteRecordOrDie(ack_fd, &built, 1);
+    if (!collection.DropIndex(*created).ok()) _exit(kExitUnexpectedResult);
+    char dropped = 'D';
+    WriteRecordOrDie(ack_fd, &dropped, 1);
+  }
+}
+
 // Child: reads the recovered state, then inserts new ids, replaces and deletes existing ones at
 // random (seeded), writing "INTENT op" before and "ACK op" after each call. Runs until killed.
+// With `indexed`, the collection first gets secondary indexes (compound, unique, on the large
+// payload), so every write also maintains their entries.
 [[noreturn]] void MixedWriter(const std::string& dir, Durability durability, uint64_t seed,
-                              int ack_fd) {
+                              int ack_fd, bool indexed) {
   std::unique_ptr<Database> db = ChildOpen(dir, durability);
   Collection collection = db->GetCollection(kDbName, kCollectionName);
+  if (indexed) CreateCrashIndexesOrDie(collection);
   auto observed = ReadAll(collection);
   if (!observed.ok() || !observed->corrupt.empty()) {
     std::fprintf(
@@ -442,6 +499,28 @@ absl::StatusOr<Observed> OpenAndRead(const std::string& dir) {
   if (!db.ok()) return db.status();
   Collection collection = (*db)->GetCollection(kDbName, kCollectionName);
   auto observed = ReadAll(collection);
+  if (observed.ok()) {
+    Document command;
+    bson_append_utf8(command.mutable_bson(), "validate", -1, kCollectionName, -1);
+    bson_append_bool(command.mutable_bson(), "full", -1, true);
+    bson_append_utf8(command.mutable_bson(), "$db", -1, kDbName, -1);
+    Document reply = (*db)->RunCommand(command.view());
+    bson_iter_t it;
+    bool namespace_missing = reply.ToJson().find("NamespaceNotFound") != std::string::npos;
+    if (!namespace_missing && (!bson_iter_init_find(&it, reply.bson(), "valid") ||
+                               !BSON_ITER_HOLDS_BOOL(&it) || !bson_iter_bool(&it))) {
+      observed->invalid = reply.ToJson().substr(0, 2000);
+    }
+    auto indexes = collection.ListIndexes();
+    if (indexes.ok()) {
+      for (size_t i = 1; i < indexes->size(); ++i) {
+        bson_iter_t name;
+        if (bson_iter_init_find(&name, (*indexes)[i].bson(), "name")) {
+          observed->index_names.emplace_back(bson_iter_utf8(&name, nullptr));
+        }
+      }
+    }
+  }
   absl::Status closed = (*db)->Close();
   if (!observed.ok()) return observed.status();
   if (!closed.ok()) return closed;
@@ -516,6 +595,7 @@ class CrashTest : public ::testing::Test {
       auto observed = OpenAndRead(dir);
       ASSERT_OK(observed);
       EXPECT_THAT(observed->corrupt, ::testing::IsEmpty());
+      EXPECT_EQ(observed->invalid, "") << "validate after recovery";
       EXPECT_EQ(observed->count, static_cast<int64_t>(observed->versions.size()))
           << "CountDocuments disagrees with the documents after recovery";
       // Acknowledged before this cycle, or now: every one must be there.
@@ -550,7 +630,7 @@ class CrashTest : public ::testing::Test {
 
   // Mixed cycles: inserts, replaces and deletes; after each kill every id is in its last
   // acknowledged state, except the id of the op in flight, which may also be in its new state.
-  void RunMixedCycles(Durability durability, int cycles) {
+  void RunMixedCycles(Durability durability, int cycles, bool indexed = false) {
     SCOPED_TRACE("seed " + std::to_string(seed_));
     std::map<int64_t, int64_t> known;  // id → version, as recovered after the last cycle
     int64_t total_acked = 0, in_flight_landed = 0;
@@ -559,7 +639,8 @@ class CrashTest : public ::testing::Test {
       SCOPED_TRACE("cycle " + std::to_string(cycle));
       const std::string dir = dir_.path();
       const uint64_t child_seed = rng_();
-      const ChildCommand command = MakeChildCommand("mixed", dir, durability, child_seed);
+      const ChildCommand command =
+          MakeChildCommand(indexed ? "mixed-indexed" : "mixed", dir, durability, child_seed);
       ChildRun run = RunAndKill([&](int fd) { ExecChild(command, fd); }, sizeof(OpRecord),
                                 [](const char* bytes) {
                                   OpRecord record;
@@ -615,6 +696,7 @@ class CrashTest : public ::testing::Test {
       auto observed = OpenAndRead(dir);
       ASSERT_OK(observed);
       EXPECT_THAT(observed->corrupt, ::testing::IsEmpty());
+      EXPECT_EQ(observed->invalid, "") << "validate after recovery";
       EXPECT_EQ(observed->count, static_cast<int64_t>(observed->versions.size()))
           << "CountDocuments disagrees with the documents after recovery";
       if (observed->versions != expected) {
@@ -653,7 +735,8 @@ TEST(CrashChild, Run) {
   if (std::string(kind) == "insert") {
     InsertWriter(dir, durability, static_cast<int64_t>(arg), kChildPipeFd);
   }
-  MixedWriter(dir, durability, arg, kChildPipeFd);
+  if (std::string(kind) == "build") IndexBuildWriter(dir, arg, kChildPipeFd);
+  MixedWriter(dir, durability, arg, kChildPipeFd, std::string(kind) == "mixed-indexed");
 }
 
 TEST_F(CrashTest, DurableInsertsSurviveKill9) {
@@ -662,6 +745,40 @@ TEST_F(CrashTest, DurableInsertsSurviveKill9) {
 
 TEST_F(CrashTest, DurableReplacesAndDeletesSurviveKill9) {
   RunMixedCycles(Durability::kDurable, CyclesFromEnvironment(25));
+}
+
+// The same with three secondary indexes: after each kill, validate finds every index entry
+// exactly as the recovered documents imply (document and entries commit as one write).
+TEST_F(CrashTest, IndexedWritesSurviveKill9WithConsistentIndexes) {
+  RunMixedCycles(Durability::kDurable, std::max(1, CyclesFromEnvironment(25) * 2 / 5),
+                 /*indexed=*/true);
+}
+
+// kill -9 during index builds: after recovery the documents are intact, a half-built index
+// never survives (it is dropped on open), and validate is clean.
+TEST_F(CrashTest, KilledIndexBuildLeavesNoHalfBuiltIndex) {
+  SCOPED_TRACE("seed " + std::to_string(seed_));
+  constexpr uint64_t kDocuments = 20000;
+  const int cycles = std::max(1, CyclesFromEnvironment(25) * 2 / 5);
+  int with_index = 0;
+  for (int cycle = 0; cycle < cycles; ++cycle) {
+    SCOPED_TRACE("cycle " + std::to_string(cycle));
+    const ChildCommand command =
+        MakeChildCommand("build", dir_.path(), Durability::kRelaxed, kDocuments);
+    ChildRun run = RunAndKill([&](int fd) { ExecChild(command, fd); }, 1,
+                              [](const char*) { return true; }, Delay());
+    ExpectKilledAfterAcks(run, 1);
+    auto observed = OpenAndRead(dir_.path());
+    ASSERT_OK(observed);
+    EXPECT_THAT(observed->corrupt, ::testing::IsEmpty());
+    EXPECT_EQ(observed->versions.size(), kDocuments);
+    EXPECT_EQ(observed->invalid, "") << "validate after recovery";
+    EXPECT_LE(observed->index_names.size(), 1u);
+    with_index += observed->index_names.empty() ? 0 : 1;
+    if (::testing::Test::HasFailure()) return;
+  }
+  std::cout << "[ crash    ] " << cycles << " index-build cycles, " << with_index
+            << " recovered with the finished index" << std::endl;
 }
 
 // kRelaxed skips the fsync, but the WAL write itself happens before acknowledgement, so a
