@@ -10,6 +10,7 @@ namespace strata {
 namespace {
 constexpr absl::string_view kCodePayload = "strata.mongo_code";
 constexpr absl::string_view kErrorInfoPayload = "strata.err_info";
+constexpr absl::string_view kReplyFieldsPayload = "strata.reply_fields";
 
 absl::StatusCode AbslCodeFor(ErrorCode code) {
   switch (code) {
@@ -140,6 +141,15 @@ absl::Status MongoError(ErrorCode code, absl::string_view message) {
 
 void SetErrorInfo(absl::Status& status, absl::string_view bson_bytes) {
   status.SetPayload(kErrorInfoPayload, absl::Cord(bson_bytes));
+}
+
+void SetErrorReplyFields(absl::Status& status, absl::string_view bson_bytes) {
+  status.SetPayload(kReplyFieldsPayload, absl::Cord(bson_bytes));
+}
+
+std::optional<std::string> ErrorReplyFieldsOf(const absl::Status& status) {
+  if (auto payload = status.GetPayload(kReplyFieldsPayload)) return std::string(*payload);
+  return std::nullopt;
 }
 
 std::optional<std::string> ErrorInfoOf(const absl::Status& status) {

@@ -72,6 +72,11 @@ void SetErrorInfo(absl::Status& status, absl::string_view bson_bytes);
 // The errInfo bytes a Status carries, if any.
 std::optional<std::string> ErrorInfoOf(const absl::Status& status);
 
+// Attaches extra top-level fields (a BSON document's bytes) that error replies and write errors
+// carry next to code and errmsg, such as a duplicate key error's keyPattern and keyValue.
+void SetErrorReplyFields(absl::Status& status, absl::string_view bson_bytes);
+std::optional<std::string> ErrorReplyFieldsOf(const absl::Status& status);
+
 // The MongoDB code a Status carries; for a Status built without one, a mapping of its absl
 // code (kInvalidArgument → BadValue, kNotFound → NamespaceNotFound, others → InternalError).
 ErrorCode ErrorCodeOf(const absl::Status& status);

@@ -29,6 +29,15 @@ constexpr int kMaxCommandDepth = document::kMaxNestingDepth + 3;
 }  // namespace
 
 void AppendErrorInfo(const absl::Status& status, bson_t* out) {
+  if (std::optional<std::string> fields = ErrorReplyFieldsOf(status)) {
+    bson_t fields_doc;
+    bson_iter_t it;
+    if (bson_init_static(&fields_doc, reinterpret_cast<const uint8_t*>(fields->data()),
+                         fields->size()) &&
+        bson_iter_init(&it, &fields_doc)) {
+      while (bson_iter_next(&it)) bson_append_iter(out, bson_iter_key(&it), -1, &it);
+    }
+  }
   std::optional<std::string> info = ErrorInfoOf(status);
   if (!info.has_value()) return;
   bson_t info_doc;

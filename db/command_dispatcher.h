@@ -61,7 +61,8 @@ void RegisterIndexAdminCommands(CommandRegistry& registry);
 // Runs one command document against `db`.
 Document Dispatch(DatabaseImpl& db, DocumentView command, absl::string_view default_db = "test");
 
-// Appends `errInfo` when `status` carries one (DocumentValidationFailure).
+// Appends the extra reply fields `status` carries (a duplicate key's keyPattern and keyValue)
+// and `errInfo` when it carries one (DocumentValidationFailure).
 void AppendErrorInfo(const absl::Status& status, bson_t* out);
 
 // {ok: 0, errmsg, code, codeName[, errInfo]} for `status`.

@@ -34,9 +34,21 @@ std::string IdJson(const bson_iter_t& id) {
 }
 
 absl::Status DuplicateIdError(absl::string_view ns, const bson_iter_t& id) {
-  return MongoError(ErrorCode::kDuplicateKey,
-                    absl::StrCat("E11000 duplicate key error collection: ", ns,
-                                 " index: _id_ dup key: ", IdJson(id)));
+  absl::Status error = MongoError(ErrorCode::kDuplicateKey,
+                                  absl::StrCat("E11000 duplicate key error collection: ", ns,
+                                               " index: _id_ dup key: ", IdJson(id)));
+  bson_t fields = BSON_INITIALIZER;
+  bson_t pattern, value;
+  bson_append_document_begin(&fields, "keyPattern", -1, &pattern);
+  bson_append_int32(&pattern, "_id", 3, 1);
+  bson_append_document_end(&fields, &pattern);
+  bson_append_document_begin(&fields, "keyValue", -1, &value);
+  bson_append_iter(&value, "_id", 3, &id);
+  bson_append_document_end(&fields, &value);
+  SetErrorReplyFields(
+      error, absl::string_view(reinterpret_cast<const char*>(bson_get_data(&fields)), fields.len));
+  bson_destroy(&fields);
+  return error;
 }
 
 DocumentView ViewOf(absl::string_view bytes) {

@@ -396,9 +396,21 @@ absl::StatusOr<IndexKeys> GenerateKeys(const IndexSpec& spec, DocumentView doc,
 
 absl::Status DuplicateKeyError(absl::string_view ns, const IndexSpec& spec,
                                DocumentView key_values) {
-  return MongoError(ErrorCode::kDuplicateKey,
-                    absl::StrCat("E11000 duplicate key error collection: ", ns, " index: ",
-                                 spec.name(), " dup key: ", internal::ShellString(key_values)));
+  absl::Status error = MongoError(
+      ErrorCode::kDuplicateKey,
+      absl::StrCat("E11000 duplicate key error collection: ", ns, " index: ", spec.name(),
+                   " dup key: ", internal::ShellString(key_values)));
+  // What drivers expose as the error's details (pymongo's DuplicateKeyError.details).
+  bson_t fields = BSON_INITIALIZER;
+  bson_t pattern, values;
+  spec.key_pattern().AsBson(&pattern);
+  key_values.AsBson(&values);
+  bson_append_document(&fields, "keyPattern", -1, &pattern);
+  bson_append_document(&fields, "keyValue", -1, &values);
+  SetErrorReplyFields(
+      error, absl::string_view(reinterpret_cast<const char*>(bson_get_data(&fields)), fields.len));
+  bson_destroy(&fields);
+  return error;
 }
 
 KeyDelta KeyDiff(absl::Span<const std::string> old_keys, absl::Span<const std::string> new_keys) {

@@ -103,7 +103,8 @@ absl::StatusOr<IndexKeys> GenerateKeys(const IndexSpec& spec, DocumentView doc,
 
 // MongoDB's duplicate key error (DuplicateKey, 11000) for a unique index of collection `ns`
 // ("db.coll"): "E11000 duplicate key error collection: db.coll index: a_1 dup key: { a: 1 }".
-// `key_values` comes from KeyGenerator::KeyValues.
+// `key_values` comes from KeyGenerator::KeyValues. The Status carries MongoDB's keyPattern and
+// keyValue reply fields (base/error_codes.h SetErrorReplyFields).
 absl::Status DuplicateKeyError(absl::string_view ns, const IndexSpec& spec,
                                DocumentView key_values);
 

@@ -414,10 +414,8 @@ TEST_F(IndexMaintenanceTest, UniqueIndexRejectsDuplicatesOnEveryWritePath) {
 
 // MongoDB attaches DuplicateKeyErrorInfo to E11000 errors: the write error (and a command
 // error such as findAndModify's) carries keyPattern and keyValue, which drivers expose
-// (pymongo's DuplicateKeyError.details). Strata's write errors have neither yet: the info
-// would come from index::DuplicateKeyError and be appended by db/commands_crud.cc
-// (AppendWriteErrors) — files outside the index writer. Enable when they carry it.
-TEST_F(IndexMaintenanceTest, DISABLED_DuplicateKeyErrorCarriesKeyPatternAndKeyValue) {
+// (pymongo's DuplicateKeyError.details).
+TEST_F(IndexMaintenanceTest, DuplicateKeyErrorCarriesKeyPatternAndKeyValue) {
   CreateIndexes(R"({"key": {"a": 1, "b": -1}, "name": "ab", "unique": true})");
   Write(R"({"insert": "c", "documents": [{"_id": 1, "a": 1, "b": "x"}]})");
   Document reply = Run(R"({"insert": "c", "documents": [{"_id": 2, "a": 1, "b": "x"}]})");
@@ -433,6 +431,13 @@ TEST_F(IndexMaintenanceTest, DISABLED_DuplicateKeyErrorCarriesKeyPatternAndKeyVa
       << reply.ToJson();
   EXPECT_THAT(reply.ToJson(), HasSubstr(R"("keyPattern": {"a": 1, "b": -1})"));
   EXPECT_THAT(reply.ToJson(), HasSubstr(R"("keyValue": {"a": 1, "b": "x"})"));
+  // The _id index too, and findAndModify's command error.
+  EXPECT_THAT(Run(R"({"insert": "c", "documents": [{"_id": 1}]})").ToJson(),
+              HasSubstr(R"("keyPattern": {"_id": 1}, "keyValue": {"_id": 1})"));
+  EXPECT_THAT(Run(R"({"findAndModify": "c", "query": {"_id": 5}, "update": {"a": 1, "b": "x"},
+                      "upsert": true})")
+                  .ToJson(),
+              HasSubstr(R"("keyPattern": {"a": 1, "b": -1}, "keyValue": {"a": 1, "b": "x"})"));
 }
 
 TEST_F(IndexMaintenanceTest, RejectedDuplicateChangesNothing) {
