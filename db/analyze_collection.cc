@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
-#include "db/index_cursor.h"
+#include "query/exec/index_cursor.h"
 #include "engine/collection_stats.h"
 #include "engine/key_layout.h"
 #include "engine/record_store.h"
@@ -21,6 +21,8 @@
 #include "index/key_string_skip.h"
 
 namespace strata::db {
+
+using query::exec::IndexCursor;
 namespace {
 
 constexpr int32_t kAnalysisVersion = 1;

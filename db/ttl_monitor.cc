@@ -6,11 +6,13 @@
 
 #include "base/status_macros.h"
 #include "db/database_impl.h"
-#include "db/index_cursor.h"
+#include "query/exec/index_cursor.h"
 #include "document/key_string.h"
 #include "index/index_bounds.h"
 
 namespace strata::db {
+
+using query::exec::IndexCursor;
 namespace {
 
 // The ascending key string of the date `millis` (ms since the epoch).

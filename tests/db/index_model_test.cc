@@ -17,12 +17,14 @@
 #include "absl/strings/str_cat.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
-#include "db/index_cursor.h"
+#include "query/exec/index_cursor.h"
 #include "document/key_string.h"
 #include "index/index_bounds.h"
 #include "tests/support/test_util.h"
 
 namespace strata::db {
+
+using query::exec::IndexCursor;
 namespace {
 
 using ::strata::testing::Json;

@@ -1,11 +1,11 @@
-#include "db/index_cursor.h"
+#include "query/exec/index_cursor.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "engine/rocks_status.h"
 
-namespace strata::db {
+namespace strata::query::exec {
 namespace {
 
 absl::Status CheckRanges(const std::vector<index::KeyRange>& ranges) {
@@ -156,4 +156,4 @@ absl::StatusOr<std::optional<IndexCursor::Entry>> IndexCursor::Next() {
   }
 }
 
-}  // namespace strata::db
+}  // namespace strata::query::exec

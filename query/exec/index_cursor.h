@@ -28,8 +28,8 @@
 //
 // Thread safety: not thread-safe; a cursor belongs to one operation at a time. Cursors on the
 // same snapshot in different threads are fine.
-#ifndef STRATA_DB_INDEX_CURSOR_H_
-#define STRATA_DB_INDEX_CURSOR_H_
+#ifndef STRATA_QUERY_EXEC_INDEX_CURSOR_H_
+#define STRATA_QUERY_EXEC_INDEX_CURSOR_H_
 
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
@@ -48,7 +48,7 @@
 #include "index/index_bounds.h"
 #include "index/index_key_layout.h"
 
-namespace strata::db {
+namespace strata::query::exec {
 
 class IndexCursor {
  public:
@@ -121,6 +121,6 @@ class IndexCursor {
   int64_t keys_examined_ = 0;
 };
 
-}  // namespace strata::db
+}  // namespace strata::query::exec
 
-#endif  // STRATA_DB_INDEX_CURSOR_H_
+#endif  // STRATA_QUERY_EXEC_INDEX_CURSOR_H_

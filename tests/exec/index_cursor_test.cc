@@ -1,9 +1,9 @@
-// Tests of IndexCursor (db/index_cursor.h): entries written straight into the `indexes` column
+// Tests of IndexCursor (query/exec/index_cursor.h): entries written straight into the `indexes` column
 // family with index/index_key_layout.h, then read back through full scans and bounded scans
 // (forward and backward), with the bounds check for inexact ranges, isolation from other
 // indexes and from later writes, corruption, keys_examined, and a randomized comparison with
 // a brute-force filter of every entry.
-#include "db/index_cursor.h"
+#include "query/exec/index_cursor.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,7 +22,7 @@
 #include "index/index_key_layout.h"
 #include "tests/support/test_util.h"
 
-namespace strata::db {
+namespace strata::query::exec {
 namespace {
 
 using ::strata::testing::Json;
@@ -684,4 +684,4 @@ TEST_F(IndexCursorTest, RandomBoundsMatchABruteForceFilter) {
 }
 
 }  // namespace
-}  // namespace strata::db
+}  // namespace strata::query::exec
