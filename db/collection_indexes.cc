@@ -6,6 +6,7 @@
 #include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "db/matcher_adapters.h"
+#include "engine/collection_stats.h"
 #include "engine/key_layout.h"
 #include "engine/rocks_status.h"
 
@@ -213,6 +214,32 @@ const CompiledIndex* CollectionIndexes::FindByName(absl::string_view name) const
     if (index->name() == name) return index.get();
   }
   return nullptr;
+}
+
+absl::StatusOr<std::vector<query::planner::IndexInfo>> PlannerIndexes(
+    const CollectionIndexes& indexes, const engine::StorageEngine& engine) {
+  std::vector<query::planner::IndexInfo> result;
+  for (const auto& compiled : indexes.all()) {
+    if (!compiled->ready()) continue;
+    const index::IndexSpec& spec = compiled->spec();
+    query::planner::IndexInfo info;
+    info.name = spec.name();
+    info.key_pattern = Document::Copy(spec.key_pattern());
+    info.shape.key_parts = spec.key_parts();
+    info.shape.multikey_paths = compiled->multikey_paths();
+    info.format = compiled->format();
+    info.multikey = compiled->multikey();
+    info.unique = spec.unique();
+    info.sparse = spec.sparse();
+    info.hidden = spec.hidden();
+    if (std::optional<DocumentView> partial = spec.partial_filter_expression()) {
+      info.partial_filter = Document::Copy(*partial);
+    }
+    ASSIGN_OR_RETURN(engine::CollectionStats stats, engine::ReadIndexStats(engine, compiled->id()));
+    info.entries = stats.count;
+    result.push_back(std::move(info));
+  }
+  return result;
 }
 
 absl::StatusOr<std::shared_ptr<const CollectionIndexes>> IndexCache::Get(

@@ -30,6 +30,7 @@
 #include "index/index_key_layout.h"
 #include "index/index_spec.h"
 #include "index/key_generator.h"
+#include "query/planner/query_planner.h"
 #include "strata/document.h"
 
 namespace strata::db {
@@ -115,6 +116,11 @@ class CollectionIndexes {
   engine::CollectionHandle collection_;
   std::vector<std::unique_ptr<CompiledIndex>> indexes_;
 };
+
+// The ready indexes as the query planner sees them (specs, multikey state, entry counters
+// read from the engine's statistics).
+absl::StatusOr<std::vector<query::planner::IndexInfo>> PlannerIndexes(
+    const CollectionIndexes& indexes, const engine::StorageEngine& engine);
 
 // Compiles a partialFilterExpression, rejecting what MongoDB rejects in one (only equality,
 // $eq, $exists: true, $gt, $gte, $lt, $lte, $type, $in and top-level $and/$or):

@@ -16,6 +16,7 @@ const CommandRegistry& Registry() {
     RegisterDdlCommands(*r);
     RegisterAdminCommands(*r);
     RegisterIndexCommands(*r);
+    RegisterExplainCommands(*r);
     RegisterIndexAdminCommands(*r);
     return r;
   }();

@@ -55,8 +55,9 @@ class CommandRegistry {
 void RegisterCrudCommands(CommandRegistry& registry);   // commands_crud.cc
 void RegisterDdlCommands(CommandRegistry& registry);    // commands_ddl.cc
 void RegisterAdminCommands(CommandRegistry& registry);  // commands_admin.cc
-void RegisterIndexCommands(CommandRegistry& registry);  // commands_index.cc
-void RegisterIndexAdminCommands(CommandRegistry& registry);
+void RegisterIndexCommands(CommandRegistry& registry);       // commands_index.cc
+void RegisterIndexAdminCommands(CommandRegistry& registry);  // commands_index_admin.cc
+void RegisterExplainCommands(CommandRegistry& registry);     // commands_explain.cc
 
 // Runs one command document against `db`.
 Document Dispatch(DatabaseImpl& db, DocumentView command, absl::string_view default_db = "test");

@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "db/command_args.h"
 #include "db/command_dispatcher.h"
+#include "db/find_request.h"
 #include "document/type_names.h"
 #include "document/validate.h"
 #include "engine/catalog.h"
@@ -127,45 +128,13 @@ absl::Status Insert(CommandContext& context, const bson_t& command, bson_t* repl
 }
 
 absl::Status Find(CommandContext& context, const bson_t& command, bson_t* reply) {
-  CommandArgs args(command, "find");
-  RETURN_IF_ERROR(args.CheckKnownFields(
-      {"filter", "projection", "sort", "skip", "limit", "batchSize", "singleBatch", "hint", "min",
-       "max", "returnKey", "showRecordId", "tailable", "noCursorTimeout", "awaitData",
-       "allowPartialResults", "collation", "allowDiskUse", "readOnce"}));
-  ASSIGN_OR_RETURN(std::string collection, CollectionArgument(command, "find"));
-  ASSIGN_OR_RETURN(std::optional<DocumentView> filter, args.Object("filter"));
-  ASSIGN_OR_RETURN(std::optional<DocumentView> projection, args.Object("projection"));
-  ASSIGN_OR_RETURN(std::optional<DocumentView> sort, args.Object("sort"));
-  ASSIGN_OR_RETURN(std::optional<int64_t> skip, args.Integer("skip"));
-  ASSIGN_OR_RETURN(std::optional<int64_t> limit, args.Integer("limit"));
-  ASSIGN_OR_RETURN(std::optional<int64_t> batch_size, args.Integer("batchSize"));
-  ASSIGN_OR_RETURN(std::optional<bool> single_batch, args.Bool("singleBatch"));
-  if (skip.value_or(0) < 0) {
-    return MongoError(
-        ErrorCode::kLocation51024,
-        absl::StrCat("BSON field 'skip' value must be >= 0, actual value '", *skip, "'"));
-  }
-  if (batch_size.value_or(0) < 0) {
-    return MongoError(ErrorCode::kLocation51024,
-                      absl::StrCat("BSON field 'batchSize' value must be >= 0, actual value '",
-                                   *batch_size, "'"));
-  }
-  // A negative limit (the legacy shell's form) means "that many, in one batch".
-  int64_t limit_value = limit.value_or(0);
-  bool single = single_batch.value_or(false);
-  if (limit_value < 0) {
-    limit_value = -limit_value;
-    single = true;
-  }
-  const std::string ns = context.Namespace(collection);
-  QuerySpec spec;
-  spec.filter = Document::Copy(filter.value_or(DocumentView()));
-  spec.sort = Document::Copy(sort.value_or(DocumentView()));
-  spec.projection = Document::Copy(projection.value_or(DocumentView()));
-  spec.skip = skip.value_or(0);
-  spec.limit = limit_value;
+  ASSIGN_OR_RETURN(FindRequest request, ParseFindRequest(context, command));
+  const std::string ns = request.ns;
+  const int64_t limit_value = request.spec.limit;
+  const bool single = request.single_batch;
+  const std::optional<int64_t> batch_size = request.batch_size;
   ASSIGN_OR_RETURN(std::unique_ptr<QueryExecution> execution,
-                   context.db.Query(ns, std::move(spec)));
+                   context.db.Query(ns, std::move(request.spec)));
   int64_t first_batch = batch_size.value_or(kDefaultFirstBatchSize);
   if (single && limit_value > 0 && !batch_size.has_value()) first_batch = limit_value;
   bson_t cursor;

@@ -188,23 +188,39 @@ absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const CollectionIndexes& indexe
 absl::StatusOr<std::unique_ptr<QueryExecution>> DatabaseImpl::Query(absl::string_view ns,
                                                                     QuerySpec spec) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
-  return QueryExecution::Create(*engine_, catalog_->Find(ns), std::move(spec));
+  return PlanQuery(catalog_->Find(ns), std::move(spec));
+}
+
+absl::StatusOr<std::unique_ptr<QueryExecution>> DatabaseImpl::PlanQuery(
+    engine::CollectionHandle collection, QuerySpec spec) {
+  std::vector<query::planner::IndexInfo> indexes;
+  if (collection != nullptr && !collection->indexes.empty()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> compiled,
+                     index_cache_->Get(collection));
+    ASSIGN_OR_RETURN(indexes, PlannerIndexes(*compiled, *engine_));
+  }
+  return QueryExecution::Create(*engine_, std::move(collection), std::move(spec),
+                                std::move(indexes));
 }
 
 namespace {
 
-// `_id` key strings of the documents of `ns` matching `filter` on a snapshot (at most `limit`
-// when > 0). Writers re-read each one under its row lock before changing it.
-absl::StatusOr<std::vector<std::string>> MatchingIdKeys(const engine::StorageEngine& engine,
-                                                        engine::CollectionHandle collection,
-                                                        DocumentView filter, int64_t limit,
-                                                        DocumentView sort = DocumentView()) {
+absl::StatusOr<query::update::UpdatePlan> ParseUpdate(const UpdateSpec& spec) {
+  query::update::UpdateParseOptions options;
+  for (const Document& filter : spec.array_filters) options.array_filters.push_back(filter.view());
+  options.predicate_factory = &CompileUpdatePredicate;
+  return query::update::UpdatePlan::Parse(spec.update.view(), options);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> DatabaseImpl::MatchingIdKeys(
+    engine::CollectionHandle collection, DocumentView filter, int64_t limit, DocumentView sort) {
   QuerySpec spec;
   spec.filter = Document::Copy(filter);
   spec.sort = Document::Copy(sort);
   spec.limit = limit;
-  ASSIGN_OR_RETURN(auto execution,
-                   QueryExecution::Create(engine, std::move(collection), std::move(spec)));
+  ASSIGN_OR_RETURN(auto execution, PlanQuery(std::move(collection), std::move(spec)));
   std::vector<std::string> keys;
   while (true) {
     ASSIGN_OR_RETURN(auto next, execution->Next());
@@ -218,15 +234,6 @@ absl::StatusOr<std::vector<std::string>> MatchingIdKeys(const engine::StorageEng
   return keys;
 }
 
-absl::StatusOr<query::update::UpdatePlan> ParseUpdate(const UpdateSpec& spec) {
-  query::update::UpdateParseOptions options;
-  for (const Document& filter : spec.array_filters) options.array_filters.push_back(filter.view());
-  options.predicate_factory = &CompileUpdatePredicate;
-  return query::update::UpdatePlan::Parse(spec.update.view(), options);
-}
-
-}  // namespace
-
 absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView filter,
                                              int64_t limit) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
@@ -238,8 +245,7 @@ absl::StatusOr<int64_t> DatabaseImpl::Delete(absl::string_view ns, DocumentView 
   // against the filter before it is removed, so concurrent changes are judged on their
   // current state.
   ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes, index_cache_->Get(collection));
-  ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                   MatchingIdKeys(*engine_, collection, filter, limit));
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, MatchingIdKeys(collection, filter, limit));
   return RemoveRecords(*indexes, keys,
                        [&](DocumentView doc) { return parsed_filter->Matches(doc); });
 }
@@ -408,9 +414,9 @@ absl::StatusOr<UpdateResult> DatabaseImpl::Update(absl::string_view ns, const Up
   // own output), re-checked under its row lock. A single update that finds its candidate
   // changed so it no longer matches looks again, a few times, before reporting no match.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                     MatchingIdKeys(*engine_, collection, spec.filter.view(), spec.multi ? 0 : 1,
-                                    spec.sort.view()));
+    ASSIGN_OR_RETURN(
+        std::vector<std::string> keys,
+        MatchingIdKeys(collection, spec.filter.view(), spec.multi ? 0 : 1, spec.sort.view()));
     if (keys.empty()) break;
     bool any = false;
     for (const std::string& key : keys) {
@@ -438,8 +444,7 @@ absl::StatusOr<FindAndRemoveResult> DatabaseImpl::FindAndRemove(absl::string_vie
   // The first match on a snapshot, removed under its row lock if it still matches; if a
   // concurrent writer changed it first, look again.
   for (int attempt = 0; attempt < 5 && !result.removed.has_value(); ++attempt) {
-    ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                     MatchingIdKeys(*engine_, collection, filter, 1, sort));
+    ASSIGN_OR_RETURN(std::vector<std::string> keys, MatchingIdKeys(collection, filter, 1, sort));
     if (keys.empty()) break;
     // Atomicity/durability: one RocksDB write (record, index entries, statistics), fsynced
     // in kDurable mode.
@@ -473,8 +478,7 @@ absl::StatusOr<Document> DatabaseImpl::Distinct(absl::string_view ns, absl::stri
   }
   QuerySpec spec;
   spec.filter = Document::Copy(filter);
-  ASSIGN_OR_RETURN(auto execution,
-                   QueryExecution::Create(*engine_, catalog_->Find(ns), std::move(spec)));
+  ASSIGN_OR_RETURN(auto execution, PlanQuery(catalog_->Find(ns), std::move(spec)));
   query::sort::DistinctSet values;
   while (true) {
     ASSIGN_OR_RETURN(auto next, execution->Next());
@@ -500,7 +504,7 @@ absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView f
   spec.filter = Document::Copy(filter);
   spec.skip = skip;
   spec.limit = limit;
-  ASSIGN_OR_RETURN(auto execution, QueryExecution::Create(*engine_, collection, std::move(spec)));
+  ASSIGN_OR_RETURN(auto execution, PlanQuery(collection, std::move(spec)));
   int64_t n = 0;
   while (true) {
     ASSIGN_OR_RETURN(auto next, execution->Next());

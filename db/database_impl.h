@@ -118,8 +118,12 @@ class DatabaseImpl {
   absl::StatusOr<InsertResult> Insert(absl::string_view ns, const std::vector<DocumentView>& docs,
                                       bool ordered, bool bypass_validation = false);
 
-  // A read of `ns` (filter, sort, projection, skip, limit) on a fresh snapshot.
+  // A read of `ns` (filter, sort, projection, skip, limit, hint) on a fresh snapshot, planned
+  // over the collection's indexes.
   absl::StatusOr<std::unique_ptr<QueryExecution>> Query(absl::string_view ns, QuerySpec spec);
+  // The same for a collection already looked up (null: reads as empty).
+  absl::StatusOr<std::unique_ptr<QueryExecution>> PlanQuery(engine::CollectionHandle collection,
+                                                            QuerySpec spec);
 
   // Deletes up to `limit` (0 = all) documents matching `filter`. Returns how many.
   absl::StatusOr<int64_t> Delete(absl::string_view ns, DocumentView filter, int64_t limit);
@@ -178,6 +182,11 @@ class DatabaseImpl {
 
  private:
   DatabaseImpl() = default;
+  // `_id` key strings of the documents of `collection` matching `filter` (at most `limit`
+  // when > 0, first by `sort`) on a snapshot. Writers re-read each under its row lock.
+  absl::StatusOr<std::vector<std::string>> MatchingIdKeys(engine::CollectionHandle collection,
+                                                          DocumentView filter, int64_t limit,
+                                                          DocumentView sort = DocumentView());
   // Removes the records at `keys` (`_id` key strings) that `still_matches` accepts when
   // re-read under their row locks, with their index entries, in bounded transactions.
   absl::StatusOr<int64_t> RemoveRecords(const CollectionIndexes& indexes,

@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "db/matcher_adapters.h"
 #include "document/key_string.h"
+#include "engine/collection_stats.h"
 #include "query/expression/expr_match.h"
 #include "query/match/parser.h"
 #include "query/sort/sort_buffer.h"
@@ -45,9 +46,10 @@ std::optional<std::string> PinnedIdKey(DocumentView filter) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
-    const engine::StorageEngine& engine, engine::CollectionHandle collection, QuerySpec spec) {
+    const engine::StorageEngine& engine, engine::CollectionHandle collection, QuerySpec spec,
+    std::vector<query::planner::IndexInfo> indexes) {
   std::unique_ptr<QueryExecution> execution(
-      new QueryExecution(engine, std::move(collection), std::move(spec)));
+      new QueryExecution(engine, std::move(collection), std::move(spec), std::move(indexes)));
   QuerySpec& s = execution->spec_;
   ASSIGN_OR_RETURN(execution->filter_, ParseQueryFilter(s.filter.view()));
   execution->filter_can_fail_ = ContainsExternalOperator(*execution->filter_);
@@ -69,37 +71,87 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   execution->remaining_ = s.limit > 0 ? s.limit : -1;
   if (execution->collection_ == nullptr) {
     execution->exhausted_ = true;
-  } else {
-    execution->snapshot_ = engine.GetSnapshot();
+    return execution;
+  }
+  execution->snapshot_ = engine.GetSnapshot();
+  ASSIGN_OR_RETURN(
+      engine::CollectionStats stats,
+      engine::ReadCollectionStats(engine, execution->collection_->id, execution->snapshot_.get()));
+  query::planner::PlanRequest request;
+  request.filter = execution->filter_.get();
+  request.filter_document = s.filter.view();
+  request.sort = execution->sort_.has_value() ? &*execution->sort_ : nullptr;
+  request.skip = s.skip;
+  request.limit = s.limit;
+  request.hint = s.hint;
+  request.id_point = execution->point_id_key_.has_value();
+  request.collection_documents = stats.count;
+  ASSIGN_OR_RETURN(execution->plan_, query::planner::ChoosePlan(request, execution->indexes_,
+                                                                engine, execution->snapshot_));
+  const query::planner::CandidatePlan& plan = execution->plan_->winner;
+  if (plan.kind != query::planner::AccessKind::kIdPoint) execution->point_id_key_.reset();
+  if (plan.kind == query::planner::AccessKind::kCollectionScan && plan.backward) {
+    return MongoError(ErrorCode::kNotImplemented,
+                      "{$natural: -1} (reverse scans) is not supported by this build yet");
+  }
+  if (plan.kind == query::planner::AccessKind::kIndexScan) {
+    const query::planner::IndexInfo& index = execution->indexes_[plan.index];
+    ASSIGN_OR_RETURN(execution->index_cursor_, query::exec::IndexCursor::Create(
+                                                   engine, execution->snapshot_, index.format,
+                                                   plan.ranges, plan.bounds.bounds, plan.backward));
+    execution->dedupe_ = index.multikey;
+    // The index yields the requested order: no blocking sort.
+    if (plan.provides_sort) execution->sort_.reset();
   }
   return execution;
 }
 
+absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextFromSource() {
+  if (point_id_key_.has_value()) {
+    source_done_ = true;  // one point read at most
+    engine::RecordStore store(&engine_);
+    ASSIGN_OR_RETURN(auto found, store.Get(*snapshot_, collection_->id, *point_id_key_));
+    if (!found.has_value()) return std::optional<absl::string_view>();
+    point_value_ = std::move(*found);
+    return std::optional<absl::string_view>(point_value_);
+  }
+  if (index_cursor_ != nullptr) {
+    engine::RecordStore store(&engine_);
+    while (true) {
+      ASSIGN_OR_RETURN(std::optional<query::exec::IndexCursor::Entry> entry, index_cursor_->Next());
+      if (!entry.has_value()) {
+        source_done_ = true;
+        return std::optional<absl::string_view>();
+      }
+      if (dedupe_ && !seen_ids_.insert(std::string(entry->id_key_string)).second) continue;
+      ASSIGN_OR_RETURN(auto found, store.Get(*snapshot_, collection_->id, entry->id_key_string));
+      if (!found.has_value()) {
+        return absl::DataLossError("an index entry names a document that does not exist");
+      }
+      point_value_ = std::move(*found);
+      return std::optional<absl::string_view>(point_value_);
+    }
+  }
+  if (!source_started_) {
+    source_started_ = true;
+    iterator_ = std::make_unique<engine::RecordIterator>(engine_, snapshot_, collection_->id);
+    iterator_->SeekToFirst();
+  } else {
+    iterator_->Next();
+  }
+  if (!iterator_->Valid()) {
+    source_done_ = true;
+    RETURN_IF_ERROR(iterator_->status());
+    return std::optional<absl::string_view>();
+  }
+  return std::optional<absl::string_view>(iterator_->value());
+}
+
 absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextMatching() {
   while (!source_done_) {
-    absl::string_view candidate;
-    if (point_id_key_.has_value()) {
-      source_done_ = true;  // one point read at most
-      engine::RecordStore store(&engine_);
-      ASSIGN_OR_RETURN(auto found, store.Get(*snapshot_, collection_->id, *point_id_key_));
-      if (!found.has_value()) break;
-      point_value_ = std::move(*found);
-      candidate = point_value_;
-    } else {
-      if (!source_started_) {
-        source_started_ = true;
-        iterator_ = std::make_unique<engine::RecordIterator>(engine_, snapshot_, collection_->id);
-        iterator_->SeekToFirst();
-      } else {
-        iterator_->Next();
-      }
-      if (!iterator_->Valid()) {
-        source_done_ = true;
-        RETURN_IF_ERROR(iterator_->status());
-        break;
-      }
-      candidate = iterator_->value();
-    }
+    ASSIGN_OR_RETURN(std::optional<absl::string_view> next, NextFromSource());
+    if (!next.has_value()) break;
+    absl::string_view candidate = *next;
     ++docs_examined_;
     if (filter_->Matches(ViewOf(candidate))) return std::optional<absl::string_view>(candidate);
     if (filter_can_fail_) {
@@ -143,6 +195,7 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextUnprojected
     }
     if (remaining_ != 0 && sorted_next_ < sorted_.size()) {
       if (remaining_ > 0) --remaining_;
+      ++n_returned_;
       const Document& doc = sorted_[sorted_next_++];
       return std::optional<absl::string_view>(
           absl::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()));
@@ -161,6 +214,7 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextUnprojected
       continue;
     }
     if (remaining_ > 0) --remaining_;
+    ++n_returned_;
     return next;
   }
   exhausted_ = true;

@@ -1,11 +1,13 @@
 // QueryExecution: produces the documents a read returns, one at a time, on one snapshot.
 //
-// The steps, in MongoDB's order: source (a point read when the filter pins `_id` to one value,
-// else a collection scan in `_id` order) → filter (query/match, applied to every document the
-// source yields, so the answer never depends on the source) → sort (query/sort keys; top-k
-// when a limit is given; fails with QueryExceededMemoryLimitNoDiskUseAllowed past 100 MiB) →
-// skip → limit → projection (query/projection). The cost-based planner (query/planner) will
-// replace the source choice; the rest stays.
+// The steps, in MongoDB's order: source, chosen by the cost-based planner
+// (query/planner/query_planner.h): an `_id` point read, a collection scan in `_id` order, or an
+// index scan over the filter's bounds with a fetch of each document (deduplicated for
+// multikey indexes) → filter (query/match, applied to every document the source yields, so the
+// answer never depends on the source) → sort (skipped when the index scan yields the requested
+// order; else query/sort keys, top-k when a limit is given, failing with
+// QueryExceededMemoryLimitNoDiskUseAllowed past 100 MiB) → skip → limit → projection
+// (query/projection).
 // Ownership: the execution owns copies of the filter, sort and projection documents its trees
 // point into, and a shared snapshot. Thread safety: one caller at a time.
 #ifndef STRATA_DB_QUERY_EXECUTION_H_
@@ -18,10 +20,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog.h"
 #include "engine/record_store.h"
+#include "query/exec/index_cursor.h"
 #include "query/match/match_expression.h"
+#include "query/planner/query_planner.h"
 #include "query/projection/projection.h"
 #include "query/sort/sort_spec.h"
 #include "strata/document.h"
@@ -29,36 +34,52 @@
 namespace strata::db {
 
 struct QuerySpec {
-  Document filter;      // {} matches everything
-  Document sort;        // {} keeps `_id` order
-  Document projection;  // {} returns whole documents
-  int64_t skip = 0;     // >= 0
-  int64_t limit = 0;    // > 0 caps the result; 0 means no limit
+  Document filter;            // {} matches everything
+  Document sort;              // {} keeps `_id` order
+  Document projection;        // {} returns whole documents
+  int64_t skip = 0;           // >= 0
+  int64_t limit = 0;          // > 0 caps the result; 0 means no limit
+  query::planner::Hint hint;  // find's `hint` (none by default)
 };
 
 class QueryExecution {
  public:
   // Parses the spec (BadValue & co. for bad filters/sorts/projections) and opens a snapshot.
   // `collection` may be null: a missing collection reads as empty.
-  static absl::StatusOr<std::unique_ptr<QueryExecution>> Create(const engine::StorageEngine& engine,
-                                                                engine::CollectionHandle collection,
-                                                                QuerySpec spec);
+  // `indexes` are the collection's indexes for the planner (none: collection scans only).
+  static absl::StatusOr<std::unique_ptr<QueryExecution>> Create(
+      const engine::StorageEngine& engine, engine::CollectionHandle collection, QuerySpec spec,
+      std::vector<query::planner::IndexInfo> indexes = {});
 
   // The next result's BSON bytes, or nullopt at the end. Valid until the next call.
   absl::StatusOr<std::optional<absl::string_view>> Next();
   // True when a following Next would return a document (reads one ahead and keeps it).
   absl::StatusOr<bool> HasNext();
 
-  // Documents examined and returned so far (for explain and tests).
+  // Documents examined, index keys examined and results returned so far (explain, tests).
   int64_t docs_examined() const { return docs_examined_; }
+  int64_t keys_examined() const {
+    return keys_examined_ + (index_cursor_ != nullptr ? index_cursor_->keys_examined() : 0);
+  }
+  int64_t n_returned() const { return n_returned_; }
+
+  // The plan the planner chose (and the ones it rejected); null for a missing collection.
+  const query::planner::PlanChoice* plan() const { return plan_.has_value() ? &*plan_ : nullptr; }
+  const std::vector<query::planner::IndexInfo>& indexes() const { return indexes_; }
+  const QuerySpec& spec() const { return spec_; }
 
   // The parsed filter (never null after Create).
   const query::match::MatchExpression& filter() const { return *filter_; }
 
  private:
   QueryExecution(const engine::StorageEngine& engine, engine::CollectionHandle collection,
-                 QuerySpec spec)
-      : engine_(engine), collection_(std::move(collection)), spec_(std::move(spec)) {}
+                 QuerySpec spec, std::vector<query::planner::IndexInfo> indexes)
+      : engine_(engine),
+        collection_(std::move(collection)),
+        spec_(std::move(spec)),
+        indexes_(std::move(indexes)) {}
+  // The next candidate document from the plan's access path (before the filter).
+  absl::StatusOr<std::optional<absl::string_view>> NextFromSource();
 
   // The next document from the source that passes the filter (raw stored bytes).
   absl::StatusOr<std::optional<absl::string_view>> NextMatching();
@@ -71,6 +92,8 @@ class QueryExecution {
   const engine::StorageEngine& engine_;
   engine::CollectionHandle collection_;
   QuerySpec spec_;
+  std::vector<query::planner::IndexInfo> indexes_;
+  std::optional<query::planner::PlanChoice> plan_;
   query::match::MatchExpressionPtr filter_;
   std::optional<query::sort::SortSpec> sort_;                // set when sorting
   std::optional<query::projection::Projection> projection_;  // set when projecting
@@ -79,6 +102,10 @@ class QueryExecution {
 
   std::shared_ptr<engine::Snapshot> snapshot_;
   std::unique_ptr<engine::RecordIterator> iterator_;
+  std::unique_ptr<query::exec::IndexCursor> index_cursor_;
+  bool dedupe_ = false;                        // multikey index scan: skip seen documents
+  absl::flat_hash_set<std::string> seen_ids_;  // `_id` key strings returned by the index scan
+  int64_t keys_examined_ = 0;                  // by finished index cursors
   std::string point_value_;
   bool source_started_ = false;
   bool source_done_ = false;
@@ -94,6 +121,7 @@ class QueryExecution {
   std::string returned_;
   std::string projected_;  // bytes of the last projected document
   int64_t docs_examined_ = 0;
+  int64_t n_returned_ = 0;
   bool exhausted_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/document.h"
 #include "strata/options.h"
 
 namespace strata::tools {
@@ -22,9 +23,13 @@ struct CliOptions {
   std::vector<std::string> positional;                  // subcommand and its arguments
 };
 
-int RunCommands(const CliOptions& options);              // strata run [FILE]
-int InsertShortcut(const CliOptions& options);           // strata insert COLL [FILE]
-int FindShortcut(const CliOptions& options);             // strata find COLL …
+int RunCommands(const CliOptions& options);      // strata run [FILE]
+int InsertShortcut(const CliOptions& options);   // strata insert COLL [FILE]
+int FindShortcut(const CliOptions& options);     // strata find COLL …
+int ExplainShortcut(const CliOptions& options);  // strata explain COLL … (cli_explain.cc)
+// The find command of `strata find`/`explain` options (positional[1] is the collection);
+// nullopt, after reporting on stderr, when a JSON option does not parse.
+std::optional<Document> BuildFindCommand(const CliOptions& options);
 int ListCollectionsShortcut(const CliOptions& options);  // strata collections
 int Demo(const CliOptions& options);                     // strata demo
 void PrintHelp();

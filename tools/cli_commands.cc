@@ -70,6 +70,9 @@ subcommands:
                   inserts documents (JSON lines or one JSON array) from FILE or stdin
   find COLL [--filter J] [--projection J] [--sort J] [--skip N] [--limit N] [--pretty]
                   prints matching documents, one per line
+  explain COLL [--filter J] [--projection J] [--sort J] [--skip N] [--limit N]
+                  runs the find and prints the chosen plan as a tree, each stage with the
+                  planner's estimate next to what execution measured, then the rejected plans
   collections     lists every collection with its document count and size
   demo            loads the bundled sample data into demo.people and runs a few commands
   help            this text
@@ -140,12 +143,8 @@ int InsertShortcut(const CliOptions& options) {
   return db->Close().ok() ? 0 : 1;
 }
 
-int FindShortcut(const CliOptions& options) {
-  if (options.positional.size() != 2) {
-    std::cerr << "strata: find needs exactly one collection name (see 'strata help')\n";
-    return 2;
-  }
-  // Build the find command (parsing each JSON option first, before opening anything).
+std::optional<Document> BuildFindCommand(const CliOptions& options) {
+  // Each JSON option is parsed first, before anything is opened.
   Document command;
   bson_t* b = command.mutable_bson();
   bson_append_utf8(b, "find", 4, options.positional[1].c_str(), -1);
@@ -160,12 +159,23 @@ int FindShortcut(const CliOptions& options) {
     auto doc = Document::FromJson(*option.text);
     if (!doc.ok()) {
       std::cerr << "strata: --" << option.name << ": " << doc.status().message() << "\n";
-      return 2;
+      return std::nullopt;
     }
     bson_append_document(b, option.name, -1, doc->bson());
   }
   if (options.skip != 0) bson_append_int64(b, "skip", 4, options.skip);
   if (options.limit != 0) bson_append_int64(b, "limit", 5, options.limit);
+  return command;
+}
+
+int FindShortcut(const CliOptions& options) {
+  if (options.positional.size() != 2) {
+    std::cerr << "strata: find needs exactly one collection name (see 'strata help')\n";
+    return 2;
+  }
+  std::optional<Document> built = BuildFindCommand(options);
+  if (!built.has_value()) return 2;
+  const Document command = std::move(*built);
   std::unique_ptr<Database> db = OpenOrReport(options, false);
   if (db == nullptr) return 1;
   Document reply = db->RunCommand(options.database, command.view());

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   if (command == "run") return strata::tools::RunCommands(options);
   if (command == "insert") return strata::tools::InsertShortcut(options);
   if (command == "find") return strata::tools::FindShortcut(options);
+  if (command == "explain") return strata::tools::ExplainShortcut(options);
   if (command == "collections") return strata::tools::ListCollectionsShortcut(options);
   if (command == "demo") return strata::tools::Demo(options);
   return Usage("unknown subcommand '" + command + "'");

@@ -1,0 +1,136 @@
+// explain: {explain: {find | count | distinct: …}, verbosity}. The plan the planner chooses for
+// the inner command, in MongoDB's reply shape (queryPlanner.winningPlan / rejectedPlans; with
+// verbosity executionStats or allPlansExecution, the winning plan is run to the end and its
+// counters reported), plus Strata's estimates on every plan (explain_plan.h).
+#include <chrono>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "base/error_codes.h"
+#include "base/status_macros.h"
+#include "db/command_args.h"
+#include "db/command_dispatcher.h"
+#include "db/database_impl.h"
+#include "db/explain_plan.h"
+#include "db/find_request.h"
+
+namespace strata::db {
+namespace {
+
+// The inner command as a find request: find itself, or count/distinct's query.
+absl::StatusOr<FindRequest> InnerAsFind(const CommandContext& context, const bson_t& inner,
+                                        std::string* command_name) {
+  bson_iter_t it;
+  bson_iter_init(&it, &inner);
+  if (!bson_iter_next(&it)) {
+    return MongoError(ErrorCode::kFailedToParse, "explain command requires a nested object");
+  }
+  *command_name = bson_iter_key(&it);
+  if (*command_name == "find") return ParseFindRequest(context, inner);
+  if (*command_name == "count" || *command_name == "distinct") {
+    if (!BSON_ITER_HOLDS_UTF8(&it)) {
+      return MongoError(ErrorCode::kInvalidNamespace, "collection name must be a string");
+    }
+    FindRequest request;
+    request.ns = context.Namespace(bson_iter_utf8(&it, nullptr));
+    bson_iter_t query;
+    if (bson_iter_init_find(&query, &inner, "query") && BSON_ITER_HOLDS_DOCUMENT(&query)) {
+      request.spec.filter = Document::Copy(EmbeddedView(query));
+    }
+    bson_iter_t hint;
+    if (bson_iter_init_find(&hint, &inner, "hint")) {
+      ASSIGN_OR_RETURN(request.spec.hint, query::planner::Hint::Parse(hint));
+    }
+    return request;
+  }
+  return MongoError(ErrorCode::kNotImplemented,
+                    absl::StrCat("explain of ", *command_name, " is not supported yet"));
+}
+
+absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "explain");
+  RETURN_IF_ERROR(args.CheckKnownFields({"verbosity"}));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> inner_view, args.Object("explain"));
+  if (!inner_view.has_value()) {
+    return MongoError(ErrorCode::kFailedToParse, "explain command requires a nested object");
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> verbosity_arg, args.String("verbosity"));
+  const std::string verbosity = verbosity_arg.value_or("allPlansExecution");
+  if (verbosity != "queryPlanner" && verbosity != "executionStats" &&
+      verbosity != "allPlansExecution") {
+    return MongoError(ErrorCode::kBadValue,
+                      absl::StrCat("Enumeration value '", verbosity,
+                                   "' for field 'explain.verbosity' is not a valid value."));
+  }
+  bson_t inner;
+  inner_view->AsBson(&inner);
+  std::string command_name;
+  ASSIGN_OR_RETURN(FindRequest request, InnerAsFind(context, inner, &command_name));
+  const QuerySpec spec_copy{
+      request.spec.filter.Clone(), request.spec.sort.Clone(), request.spec.projection.Clone(),
+      request.spec.skip,           request.spec.limit,        request.spec.hint};
+  auto started = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(std::unique_ptr<QueryExecution> execution,
+                   context.db.Query(request.ns, std::move(request.spec)));
+  bson_append_utf8(reply, "explainVersion", -1, "1", -1);
+  bson_t planner;
+  bson_append_document_begin(reply, "queryPlanner", -1, &planner);
+  bson_append_utf8(&planner, "namespace", -1, request.ns.c_str(), -1);
+  bson_append_document(&planner, "parsedQuery", -1, spec_copy.filter.bson());
+  bson_append_bool(&planner, "indexFilterSet", -1, false);
+  const query::planner::PlanChoice* choice = execution->plan();
+  if (choice != nullptr) {
+    AppendPlanStages(choice->winner, execution->indexes(), spec_copy, nullptr, "winningPlan",
+                     &planner);
+    bson_t rejected;
+    bson_append_array_begin(&planner, "rejectedPlans", -1, &rejected);
+    for (size_t i = 0; i < choice->rejected.size(); ++i) {
+      std::string key = std::to_string(i);
+      AppendPlanStages(choice->rejected[i], execution->indexes(), spec_copy, nullptr, key.c_str(),
+                       &rejected);
+    }
+    bson_append_array_end(&planner, &rejected);
+  } else {
+    // A missing collection: MongoDB shows an EOF plan.
+    bson_t winning;
+    bson_append_document_begin(&planner, "winningPlan", -1, &winning);
+    bson_append_utf8(&winning, "stage", -1, "EOF", -1);
+    bson_append_document_end(&planner, &winning);
+    bson_t rejected;
+    bson_append_array_begin(&planner, "rejectedPlans", -1, &rejected);
+    bson_append_array_end(&planner, &rejected);
+  }
+  bson_append_document_end(reply, &planner);
+
+  if (verbosity != "queryPlanner") {
+    while (true) {
+      ASSIGN_OR_RETURN(auto next, execution->Next());
+      if (!next.has_value()) break;
+    }
+    const int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count();
+    ExecutionCounters counters{execution->n_returned(), execution->keys_examined(),
+                               execution->docs_examined()};
+    bson_t stats;
+    bson_append_document_begin(reply, "executionStats", -1, &stats);
+    bson_append_bool(&stats, "executionSuccess", -1, true);
+    bson_append_int64(&stats, "nReturned", -1, counters.n_returned);
+    bson_append_int64(&stats, "executionTimeMillis", -1, millis);
+    bson_append_int64(&stats, "totalKeysExamined", -1, counters.keys_examined);
+    bson_append_int64(&stats, "totalDocsExamined", -1, counters.docs_examined);
+    if (choice != nullptr) {
+      AppendPlanStages(choice->winner, execution->indexes(), spec_copy, &counters,
+                       "executionStages", &stats);
+    }
+    bson_append_document_end(reply, &stats);
+  }
+  bson_append_document(reply, "command", -1, &inner);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterExplainCommands(CommandRegistry& registry) { registry.Add("explain", &Explain); }
+
+}  // namespace strata::db

@@ -1,0 +1,308 @@
+#include "query/planner/query_planner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "base/error_codes.h"
+#include "base/status_macros.h"
+#include "document/compare.h"
+#include "document/key_string.h"
+#include "query/exec/index_cursor.h"
+#include "query/planner/cost_model.h"
+
+namespace strata::query::planner {
+namespace {
+
+absl::Status BadHint() {
+  return MongoError(ErrorCode::kBadValue, "hint provided does not correspond to an existing index");
+}
+
+// The ascending key string of a one-value document's value.
+std::string KeyStringOf(void (*append)(bson_t*)) {
+  bson_t doc = BSON_INITIALIZER;
+  append(&doc);
+  bson_iter_t it;
+  bson_iter_init(&it, &doc);
+  bson_iter_next(&it);
+  std::string key = document::EncodeKeyString(it);
+  bson_destroy(&doc);
+  return key;
+}
+
+bool IntervalContains(const index::Interval& interval, absl::string_view key) {
+  int low = absl::string_view(interval.low).compare(key);
+  int high = key.compare(interval.high);
+  return (low < 0 || (low == 0 && interval.low_inclusive)) &&
+         (high < 0 || (high == 0 && interval.high_inclusive));
+}
+
+// Whether the first key part's bounds may hold the key of a document lacking the field
+// (null, or undefined for an empty array): a sparse index would miss such documents.
+bool LeadingBoundsAdmitMissing(const index::IndexBounds& bounds) {
+  static const std::string* const kNull =
+      new std::string(KeyStringOf([](bson_t* d) { bson_append_null(d, "v", 1); }));
+  static const std::string* const kUndefined =
+      new std::string(KeyStringOf([](bson_t* d) { bson_append_undefined(d, "v", 1); }));
+  if (bounds.fields.empty()) return true;
+  for (const index::Interval& interval : bounds.fields[0]) {
+    if (IntervalContains(interval, *kNull) || IntervalContains(interval, *kUndefined)) return true;
+  }
+  return false;
+}
+
+// The top-level conditions of a filter document, as (key + value bytes) strings; a top-level
+// $and contributes its clauses' conditions.
+void CollectConjuncts(DocumentView filter, std::vector<std::string>* out) {
+  bson_t bson;
+  if (!filter.AsBson(&bson)) return;
+  bson_iter_t it;
+  bson_iter_init(&it, &bson);
+  while (bson_iter_next(&it)) {
+    if (absl::string_view(bson_iter_key(&it)) == "$and" && BSON_ITER_HOLDS_ARRAY(&it)) {
+      bson_iter_t clause;
+      bson_iter_recurse(&it, &clause);
+      while (bson_iter_next(&clause)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&clause)) continue;
+        uint32_t length = 0;
+        const uint8_t* data = nullptr;
+        bson_iter_document(&clause, &length, &data);
+        CollectConjuncts(DocumentView(data, length), out);
+      }
+      continue;
+    }
+    bson_t single = BSON_INITIALIZER;
+    bson_append_iter(&single, bson_iter_key(&it), -1, &it);
+    out->emplace_back(reinterpret_cast<const char*>(bson_get_data(&single)), single.len);
+    bson_destroy(&single);
+  }
+}
+
+// Whether every condition of the partial filter is one of the query's top-level conditions
+// (then every matching document satisfies the partial filter and is in the index).
+bool FilterImpliesPartial(DocumentView filter, DocumentView partial) {
+  std::vector<std::string> query_conditions, partial_conditions;
+  CollectConjuncts(filter, &query_conditions);
+  CollectConjuncts(partial, &partial_conditions);
+  for (const std::string& condition : partial_conditions) {
+    if (std::find(query_conditions.begin(), query_conditions.end(), condition) ==
+        query_conditions.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether scanning `index` (forward, or backward when `*backward`) yields documents in the
+// order `sort` asks for. Leading key parts bounded to one point may be skipped.
+bool ProvidesSort(const IndexInfo& index, const IndexBoundsResult& bounds,
+                  const sort::SortSpec& sort, bool* backward) {
+  const auto& parts = index.shape.key_parts;
+  size_t point_prefix = 0;
+  while (point_prefix < parts.size() && point_prefix < bounds.bounds.fields.size() &&
+         bounds.bounds.fields[point_prefix].size() == 1 &&
+         bounds.bounds.fields[point_prefix][0].IsPoint()) {
+    ++point_prefix;
+  }
+  for (size_t start = 0; start <= point_prefix; ++start) {
+    if (start + sort.size() > parts.size()) break;
+    std::optional<bool> reversed;
+    bool matches = true;
+    for (size_t i = 0; i < sort.size() && matches; ++i) {
+      const index::KeyPart& part = parts[start + i];
+      const sort::SortSpec::Field& field = sort.fields()[i];
+      bool part_multikey = start + i < index.shape.multikey_paths.size() &&
+                           !index.shape.multikey_paths[start + i].empty();
+      if (part.path != field.path || part_multikey) {
+        matches = false;
+        break;
+      }
+      bool this_reversed = field.ascending == part.descending;
+      if (reversed.has_value() && *reversed != this_reversed) matches = false;
+      reversed = this_reversed;
+    }
+    if (matches && reversed.has_value()) {
+      *backward = *reversed;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Keys of `index` inside `ranges`: counted exactly up to the dive cap, extrapolated past it
+// from RocksDB's approximate sizes.
+absl::StatusOr<double> EstimateKeys(const IndexInfo& index, const index::ScanRanges& ranges,
+                                    const index::IndexBounds& bounds,
+                                    const engine::StorageEngine& engine,
+                                    const std::shared_ptr<engine::Snapshot>& snapshot) {
+  ASSIGN_OR_RETURN(std::unique_ptr<exec::IndexCursor> cursor,
+                   exec::IndexCursor::Create(engine, snapshot, index.format, ranges, bounds,
+                                             /*backward=*/false));
+  int64_t counted = 0;
+  while (counted < CostModel::kDiveCap) {
+    ASSIGN_OR_RETURN(std::optional<exec::IndexCursor::Entry> entry, cursor->Next());
+    if (!entry.has_value()) return static_cast<double>(counted);
+    ++counted;
+  }
+  // Past the cap: the ranges' share of the index's bytes, times its entries.
+  std::vector<std::string> bounds_bytes;
+  std::vector<rocksdb::Range> rocks_ranges;
+  for (const index::KeyRange& range : ranges.ranges) {
+    index::KeyRange entry_range = index::IndexEntryRangeFor(index.format.index_id, range);
+    bounds_bytes.push_back(std::move(entry_range.start));
+    bounds_bytes.push_back(std::move(entry_range.limit));
+  }
+  index::KeyRange whole = index::IndexEntryRange(index.format.index_id);
+  for (size_t i = 0; i < bounds_bytes.size(); i += 2) {
+    rocks_ranges.emplace_back(bounds_bytes[i], bounds_bytes[i + 1]);
+  }
+  rocks_ranges.emplace_back(whole.start, whole.limit);
+  std::vector<uint64_t> sizes(rocks_ranges.size(), 0);
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  options.include_files = true;
+  rocksdb::Status s =
+      engine.db()->GetApproximateSizes(options, engine.indexes(), rocks_ranges.data(),
+                                       static_cast<int>(rocks_ranges.size()), sizes.data());
+  double in_ranges = 0;
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) in_ranges += static_cast<double>(sizes[i]);
+  double total = static_cast<double>(sizes.back());
+  double fraction = s.ok() && total > 0 ? std::min(1.0, in_ranges / total) : 0.5;
+  return std::max<double>(static_cast<double>(counted),
+                          fraction * static_cast<double>(index.entries));
+}
+
+double SortCost(double rows) {
+  return rows > 1 ? rows * std::log2(rows) * CostModel::kSortPerComparison : 0;
+}
+
+}  // namespace
+
+absl::StatusOr<Hint> Hint::Parse(const bson_iter_t& value) {
+  Hint hint;
+  if (BSON_ITER_HOLDS_UTF8(&value)) {
+    hint.kind = Kind::kIndexName;
+    hint.index_name = bson_iter_utf8(&value, nullptr);
+    return hint;
+  }
+  if (!BSON_ITER_HOLDS_DOCUMENT(&value)) {
+    return MongoError(ErrorCode::kBadValue, "hint must be either a string or nested object");
+  }
+  uint32_t length = 0;
+  const uint8_t* data = nullptr;
+  bson_iter_document(&value, &length, &data);
+  bson_t doc;
+  bson_init_static(&doc, data, length);
+  bson_iter_t natural;
+  if (bson_iter_init_find(&natural, &doc, "$natural")) {
+    hint.kind = Kind::kNatural;
+    hint.natural_backward = bson_iter_as_int64(&natural) < 0;
+    return hint;
+  }
+  hint.kind = Kind::kKeyPattern;
+  hint.key_pattern = Document::Copy(DocumentView(data, length));
+  return hint;
+}
+
+absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
+                                      const std::vector<IndexInfo>& indexes,
+                                      const engine::StorageEngine& engine,
+                                      std::shared_ptr<engine::Snapshot> snapshot) {
+  const double n = std::max<double>(1, static_cast<double>(request.collection_documents));
+  const bool wants_sort = request.sort != nullptr && !request.sort->empty();
+  const double wanted = request.limit > 0 ? static_cast<double>(request.skip + request.limit) : 0;
+
+  // Which index a hint names, if any.
+  int hinted_index = -1;
+  if (request.hint.kind == Hint::Kind::kIndexName || request.hint.kind == Hint::Kind::kKeyPattern) {
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      const IndexInfo& index = indexes[i];
+      if (!index.ready || index.hidden) continue;
+      bool named = request.hint.kind == Hint::Kind::kIndexName
+                       ? index.name == request.hint.index_name
+                       : document::CompareDocuments(index.key_pattern.view(),
+                                                    request.hint.key_pattern.view()) == 0;
+      if (named) {
+        hinted_index = static_cast<int>(i);
+        break;
+      }
+    }
+    if (hinted_index < 0) return BadHint();
+  }
+
+  std::vector<CandidatePlan> candidates;
+  // Index candidates first: their key counts also estimate the matching rows.
+  double rows = n;
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    const IndexInfo& index = indexes[i];
+    const bool hinted = static_cast<int>(i) == hinted_index;
+    if (request.hint.kind != Hint::Kind::kNone && !hinted) continue;
+    if (!index.ready || index.hidden) continue;
+    CandidatePlan plan;
+    plan.kind = AccessKind::kIndexScan;
+    plan.index = static_cast<int>(i);
+    plan.hinted = hinted;
+    ASSIGN_OR_RETURN(plan.bounds, BuildIndexBounds(*request.filter, index.shape));
+    if (!hinted) {
+      if (index.partial_filter.has_value() &&
+          !FilterImpliesPartial(request.filter_document, index.partial_filter->view())) {
+        continue;
+      }
+      if (index.sparse && LeadingBoundsAdmitMissing(plan.bounds.bounds)) continue;
+    }
+    if (wants_sort)
+      plan.provides_sort = ProvidesSort(index, plan.bounds, *request.sort, &plan.backward);
+    if (!hinted && plan.bounds.bounded_prefix == 0 && !plan.provides_sort) continue;
+    ASSIGN_OR_RETURN(plan.ranges,
+                     index::BuildScanRanges(plan.bounds.bounds, index.format.descending));
+    ASSIGN_OR_RETURN(plan.keys,
+                     EstimateKeys(index, plan.ranges, plan.bounds.bounds, engine, snapshot));
+    if (plan.bounds.bounded_prefix > 0) rows = std::min(rows, plan.keys);
+    candidates.push_back(std::move(plan));
+  }
+  if (request.id_point) rows = std::min(rows, 1.0);
+
+  // Costs, now that the matching rows are estimated.
+  for (CandidatePlan& plan : candidates) {
+    plan.rows = std::min(rows, plan.keys);
+    double fraction = 1.0;
+    if (wanted > 0 && (plan.provides_sort || !wants_sort)) {
+      fraction = std::min(1.0, wanted / std::max(1.0, plan.rows));
+    }
+    plan.docs = plan.keys * fraction;
+    plan.cost = static_cast<double>(plan.ranges.ranges.size()) * CostModel::kSeekPerRange +
+                fraction * plan.keys * (CostModel::kKeyPerEntry + CostModel::kFetchPerDocument);
+    if (wants_sort && !plan.provides_sort) plan.cost += SortCost(plan.rows);
+  }
+  if (request.hint.kind == Hint::Kind::kNone || request.hint.kind == Hint::Kind::kNatural) {
+    CandidatePlan scan;
+    scan.kind = AccessKind::kCollectionScan;
+    scan.hinted = request.hint.kind == Hint::Kind::kNatural;
+    scan.backward = request.hint.natural_backward;
+    scan.rows = rows;
+    double fraction = wanted > 0 && !wants_sort ? std::min(1.0, wanted / std::max(1.0, rows)) : 1;
+    scan.docs = n * fraction;
+    scan.cost = scan.docs * CostModel::kScanPerDocument + (wants_sort ? SortCost(rows) : 0);
+    candidates.push_back(std::move(scan));
+  }
+  if (request.id_point && request.hint.kind == Hint::Kind::kNone) {
+    CandidatePlan point;
+    point.kind = AccessKind::kIdPoint;
+    point.rows = 1;
+    point.docs = 1;
+    point.cost = CostModel::kPointRead;
+    candidates.push_back(std::move(point));
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const CandidatePlan& a, const CandidatePlan& b) {
+                     if (a.hinted != b.hinted) return a.hinted;
+                     return a.cost < b.cost;
+                   });
+  PlanChoice choice;
+  choice.winner = std::move(candidates.front());
+  for (size_t i = 1; i < candidates.size(); ++i)
+    choice.rejected.push_back(std::move(candidates[i]));
+  return choice;
+}
+
+}  // namespace strata::query::planner

@@ -1,0 +1,121 @@
+// QueryPlanner: chooses how a read finds its documents — an `_id` point read, a collection
+// scan, or an index scan with fetch — by estimating the cost of every candidate
+// (cost_model.h) and taking the cheapest, unless a hint forces one.
+//
+// Candidates: the `_id` point read when the filter pins `_id`; the collection scan (always);
+// and every ready, non-hidden index that either bounds the filter (index_bounds_builder.h) or
+// provides the requested sort order. Sparse indexes are used only when their bounds exclude
+// the documents they leave out (null/undefined keys on the leading part); partial indexes only
+// when every top-level condition of their partialFilterExpression appears among the filter's
+// top-level conditions. A hinted index is used even when the rules above would skip it
+// (MongoDB's hint semantics: a sparse hint may return fewer documents).
+//
+// Correctness never depends on the plan: the executor re-applies the whole filter to every
+// document a plan produces, and deduplicates documents of multikey index scans.
+//
+// Thread safety: stateless functions; the request and index list must outlive the call.
+#ifndef STRATA_QUERY_PLANNER_QUERY_PLANNER_H_
+#define STRATA_QUERY_PLANNER_QUERY_PLANNER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/storage_engine.h"
+#include "index/index_bounds.h"
+#include "index/index_key_layout.h"
+#include "query/match/match_expression.h"
+#include "query/planner/index_bounds_builder.h"
+#include "query/sort/sort_spec.h"
+#include "strata/document.h"
+
+namespace strata::query::planner {
+
+// One secondary index as the planner sees it (db/ builds these from its compiled indexes).
+struct IndexInfo {
+  std::string name;
+  Document key_pattern;
+  IndexShape shape;
+  index::IndexEntryFormat format;
+  bool multikey = false;
+  bool unique = false;
+  bool sparse = false;
+  bool hidden = false;
+  bool ready = true;
+  std::optional<Document> partial_filter;  // partialFilterExpression
+  int64_t entries = 0;                     // entry counter (engine statistics)
+};
+
+// find's `hint`.
+struct Hint {
+  enum class Kind { kNone, kNatural, kIndexName, kKeyPattern };
+  Kind kind = Kind::kNone;
+  bool natural_backward = false;  // {$natural: -1}
+  std::string index_name;
+  Document key_pattern;
+
+  Hint() = default;
+  Hint(const Hint& other)
+      : kind(other.kind),
+        natural_backward(other.natural_backward),
+        index_name(other.index_name),
+        key_pattern(other.key_pattern.Clone()) {}
+  Hint& operator=(const Hint& other) {
+    if (this != &other) *this = Hint(other);
+    return *this;
+  }
+  Hint(Hint&&) = default;
+  Hint& operator=(Hint&&) = default;
+
+  // Parses find's hint value: a name string, a key pattern document, or {$natural: ±1}.
+  // BadValue on other shapes.
+  static absl::StatusOr<Hint> Parse(const bson_iter_t& value);
+};
+
+struct PlanRequest {
+  const match::MatchExpression* filter = nullptr;
+  DocumentView filter_document;          // the filter as given (partial-index subset check)
+  const sort::SortSpec* sort = nullptr;  // null or empty: no order requested
+  int64_t skip = 0;
+  int64_t limit = 0;  // 0: none
+  Hint hint;
+  bool id_point = false;             // the filter pins `_id` to one value
+  int64_t collection_documents = 0;  // engine statistics
+};
+
+enum class AccessKind { kIdPoint, kCollectionScan, kIndexScan };
+
+struct CandidatePlan {
+  AccessKind kind = AccessKind::kCollectionScan;
+  int index = -1;  // into the IndexInfo list (kIndexScan)
+  IndexBoundsResult bounds;
+  index::ScanRanges ranges;
+  bool backward = false;       // index or collection scanned in descending order
+  bool provides_sort = false;  // the access path yields documents in the requested order
+  // Estimates (cost_model.h).
+  double keys = 0;  // index keys examined
+  double docs = 0;  // documents read (scanned or fetched)
+  double rows = 0;  // documents matching the filter
+  double cost = 0;
+  bool hinted = false;
+};
+
+struct PlanChoice {
+  CandidatePlan winner;
+  std::vector<CandidatePlan> rejected;  // the other candidates, cheapest first
+};
+
+// Chooses the plan for `request` over `indexes`, diving into indexes on `snapshot` to count
+// keys. BadValue "hint provided does not correspond to an existing index" for a hint naming no
+// usable index.
+absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
+                                      const std::vector<IndexInfo>& indexes,
+                                      const engine::StorageEngine& engine,
+                                      std::shared_ptr<engine::Snapshot> snapshot);
+
+}  // namespace strata::query::planner
+
+#endif  // STRATA_QUERY_PLANNER_QUERY_PLANNER_H_
