@@ -18,7 +18,7 @@ constexpr int kSamplePeople = 5000;
 void Show(Database& db, const Document& command) {
   std::cout << "\n> " << command.ToJson() << "\n";
   std::string reply = db.RunCommand("demo", command.view()).ToJson();
-  if (reply.size() > 1500) reply = reply.substr(0, 1500) + " …";
+  if (reply.size() > 4000) reply = reply.substr(0, 4000) + " …";
   std::cout << IndentJson(reply) << "\n";
 }
 
@@ -63,6 +63,14 @@ int Demo(const CliOptions& options) {
             << " s (durable writes)\n";
 
   Show(db, R"({"count": "people"})");
+  // Indexes: a compound one the planner can use for the Oslo query below (equality on city,
+  // then age in index order), a multikey one on tags, a unique one on name+joined.
+  Show(
+      db,
+      R"({"createIndexes": "people", "indexes": [{"key": {"city": 1, "age": -1}, "name": "city_1_age_-1"}, {"key": {"tags": 1}, "name": "tags_1"}]})");
+  Show(
+      db,
+      R"({"explain": {"find": "people", "filter": {"city": "Oslo", "age": {"$gte": 70}}, "sort": {"age": -1}, "limit": 5}, "verbosity": "executionStats"})");
   Show(db, R"({"find": "people", "filter": {}, "limit": 2})");
   Show(
       db,
@@ -98,10 +106,13 @@ int Demo(const CliOptions& options) {
   Show(db, R"({"find": "people", "filter": {"_id": 1}})");
   Show(db, R"({"delete": "people", "deletes": [{"q": {"_id": 1}, "limit": 1}]})");
   Show(db, R"({"collStats": "people"})");
+  Show(db, R"({"validate": "people"})");
   Show(db, R"({"listCollections": 1, "nameOnly": true})");
   Show(db, R"({"noSuchCommand": 1})");
   std::cout << "\nTry: build/strata --db " << options.data_dir
-            << " find people --database demo --limit 3 --pretty\n";
+            << " find people --database demo --limit 3 --pretty\n"
+            << "     build/strata --db " << options.data_dir
+            << " explain people --database demo --filter '{\"tags\": \"admin\", \"age\": 30}'\n";
   return db.Close().ok() ? 0 : 1;
 }
 

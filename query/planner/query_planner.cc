@@ -269,9 +269,10 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     if (wanted > 0 && (plan.provides_sort || !wants_sort)) {
       fraction = std::min(1.0, wanted / std::max(1.0, plan.rows));
     }
-    plan.docs = plan.keys * fraction;
+    plan.keys *= fraction;  // a streaming plan with a limit stops early
+    plan.docs = plan.keys;
     plan.cost = static_cast<double>(plan.ranges.ranges.size()) * CostModel::kSeekPerRange +
-                fraction * plan.keys * (CostModel::kKeyPerEntry + CostModel::kFetchPerDocument);
+                plan.keys * (CostModel::kKeyPerEntry + CostModel::kFetchPerDocument);
     if (wants_sort && !plan.provides_sort) plan.cost += SortCost(plan.rows);
   }
   if (request.hint.kind == Hint::Kind::kNone || request.hint.kind == Hint::Kind::kNatural) {
