@@ -524,3 +524,44 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLineAndTouchNothing) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+class CliExplainTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+};
+
+TEST_F(CliExplainTest, PrintsThePlanTreeWithEstimatesAndActuals) {
+  const std::string dir = dir_.Sub("data");
+  std::string docs;
+  for (int i = 0; i < 500; ++i) {
+    docs += (i ? ", " : "") + std::string("{\"_id\": ") + std::to_string(i) +
+            ", \"a\": " + std::to_string(i) + "}";
+  }
+  ProcessResult loaded =
+      Strata({"--db", dir, "run"},
+             "{\"insert\": \"c\", \"documents\": [" + docs + "]}\n" +
+                 R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})" + "\n");
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.stderr_text;
+  // Progress of the index build goes to stderr.
+  EXPECT_THAT(loaded.stderr_text, HasSubstr("Index build: test.c a_1: 500/500 documents (100%)"));
+
+  ProcessResult explained = Strata({"--db", dir, "explain", "c", "--filter", R"({"a": 7})"});
+  ASSERT_EQ(explained.exit_code, 0) << explained.stderr_text;
+  EXPECT_THAT(explained.stdout_text, StartsWith("plan for test.c ("));
+  EXPECT_THAT(explained.stdout_text, HasSubstr("  FETCH filter {\"a\": 7}    est. rows 1"));
+  EXPECT_THAT(explained.stdout_text, HasSubstr("actual: 1 docs 1 returned"));
+  EXPECT_THAT(explained.stdout_text,
+              HasSubstr("    IXSCAN a_1 forward {\"a\": [\"[7, 7]\"]}    actual: 1 keys"));
+  EXPECT_THAT(explained.stdout_text, HasSubstr("rejected:\n  COLLSCAN"));
+
+  ProcessResult bad = Strata({"--db", dir, "explain", "c", "--filter", "{nope"});
+  EXPECT_EQ(bad.exit_code, 2);
+  ProcessResult bad_hint_free = Strata({"--db", dir, "explain"});
+  EXPECT_EQ(bad_hint_free.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace strata
