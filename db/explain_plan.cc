@@ -91,6 +91,29 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
         if (counters != nullptr) bson_append_int64(b, "docsExamined", -1, counters->docs_examined);
       });
       break;
+    case AccessKind::kIndexUnion: {
+      Document union_stage;
+      bson_t* b = union_stage.mutable_bson();
+      bson_append_utf8(b, "stage", -1, "OR", -1);
+      if (counters != nullptr) bson_append_int64(b, "keysExamined", -1, counters->keys_examined);
+      bson_t inputs;
+      bson_append_array_begin(b, "inputStages", -1, &inputs);
+      for (size_t i = 0; i < plan.branches.size(); ++i) {
+        Document scan = Stage("IXSCAN", nullptr, [&](bson_t* stage) {
+          AppendIndexScanFields(plan.branches[i], indexes[plan.branches[i].index], stage);
+        });
+        std::string key = std::to_string(i);
+        bson_append_document(&inputs, key.c_str(), -1, scan.bson());
+      }
+      bson_append_array_end(b, &inputs);
+      current = Stage("FETCH", &union_stage, [&](bson_t* fetch) {
+        if (has_filter) AppendDoc(fetch, "filter", spec.filter.view());
+        if (counters != nullptr) {
+          bson_append_int64(fetch, "docsExamined", -1, counters->docs_examined);
+        }
+      });
+      break;
+    }
     case AccessKind::kIndexScan: {
       Document scan = Stage("IXSCAN", nullptr, [&](bson_t* b) {
         AppendIndexScanFields(plan, indexes[plan.index], b);

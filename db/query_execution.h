@@ -78,6 +78,8 @@ class QueryExecution {
         collection_(std::move(collection)),
         spec_(std::move(spec)),
         indexes_(std::move(indexes)) {}
+  // Opens the index cursor of `scan` (an index scan plan, or one branch of a union).
+  absl::Status OpenIndexScan(const query::planner::CandidatePlan& scan);
   // The next candidate document from the plan's access path (before the filter).
   absl::StatusOr<std::optional<absl::string_view>> NextFromSource();
 
@@ -103,6 +105,7 @@ class QueryExecution {
   std::shared_ptr<engine::Snapshot> snapshot_;
   std::unique_ptr<engine::RecordIterator> iterator_;
   std::unique_ptr<query::exec::IndexCursor> index_cursor_;
+  size_t next_branch_ = 0;                     // kIndexUnion: the branch whose cursor opens next
   bool dedupe_ = false;                        // multikey index scan: skip seen documents
   absl::flat_hash_set<std::string> seen_ids_;  // `_id` key strings returned by the index scan
   int64_t keys_examined_ = 0;                  // by finished index cursors

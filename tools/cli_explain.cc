@@ -6,6 +6,8 @@
 //     COLLSCAN                              est. rows 1  cost 2000
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -31,6 +33,8 @@ void PrintStage(const bson_t* stage, int depth, std::ostream& out) {
   bson_iter_t it;
   const bson_t* input = nullptr;
   bson_t input_doc;
+  // An OR stage's inputs: views into `stage` (bson_t itself must not be copied).
+  std::vector<std::pair<const uint8_t*, uint32_t>> children;
   bson_iter_init(&it, stage);
   while (bson_iter_next(&it)) {
     absl::string_view key = bson_iter_key(&it);
@@ -59,6 +63,21 @@ void PrintStage(const bson_t* stage, int depth, std::ostream& out) {
       absl::StrAppend(&actual, bson_iter_as_int64(&it), " keys ");
     } else if (key == "docsExamined") {
       absl::StrAppend(&actual, bson_iter_as_int64(&it), " docs ");
+    } else if (key == "inputStages" && BSON_ITER_HOLDS_ARRAY(&it)) {
+      uint32_t length = 0;
+      const uint8_t* data = nullptr;
+      bson_iter_array(&it, &length, &data);
+      bson_t array;
+      if (bson_init_static(&array, data, length)) {
+        bson_iter_t child;
+        bson_iter_init(&child, &array);
+        while (bson_iter_next(&child)) {
+          uint32_t child_length = 0;
+          const uint8_t* child_data = nullptr;
+          bson_iter_document(&child, &child_length, &child_data);
+          children.emplace_back(child_data, child_length);
+        }
+      }
     } else if (key == "inputStage" && BSON_ITER_HOLDS_DOCUMENT(&it)) {
       uint32_t length = 0;
       const uint8_t* data = nullptr;
@@ -70,6 +89,10 @@ void PrintStage(const bson_t* stage, int depth, std::ostream& out) {
   if (!estimate.empty()) out << "    " << estimate;
   if (!actual.empty()) out << "    actual: " << actual;
   out << "\n";
+  for (const auto& [data, length] : children) {
+    bson_t child;
+    if (bson_init_static(&child, data, length)) PrintStage(&child, depth + 1, out);
+  }
   if (input != nullptr) PrintStage(input, depth + 1, out);
 }
 

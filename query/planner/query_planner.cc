@@ -231,6 +231,7 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
   }
 
   std::vector<CandidatePlan> candidates;
+  std::optional<CandidatePlan> union_candidate;
   // Index candidates first: their key counts also estimate the matching rows.
   double rows = n;
   for (size_t i = 0; i < indexes.size(); ++i) {
@@ -262,6 +263,56 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
   }
   if (request.id_point) rows = std::min(rows, 1.0);
 
+  // A top-level $or: the cheapest bounding index scan of every branch, unioned. (Partial and
+  // sparse indexes are left out: a branch alone cannot be checked against their rules here.)
+  if (request.hint.kind == Hint::Kind::kNone && request.filter->type() == match::MatchType::kOr) {
+    CandidatePlan union_plan;
+    union_plan.kind = AccessKind::kIndexUnion;
+    bool every_branch = true;
+    for (size_t b = 0; b < request.filter->num_children() && every_branch; ++b) {
+      const match::MatchExpression& branch = *request.filter->child(b);
+      std::optional<CandidatePlan> best;
+      for (size_t i = 0; i < indexes.size(); ++i) {
+        const IndexInfo& index = indexes[i];
+        if (!index.ready || index.hidden || index.sparse || index.partial_filter.has_value()) {
+          continue;
+        }
+        CandidatePlan scan;
+        scan.kind = AccessKind::kIndexScan;
+        scan.index = static_cast<int>(i);
+        ASSIGN_OR_RETURN(scan.bounds, BuildIndexBounds(branch, index.shape));
+        if (scan.bounds.bounded_prefix == 0) continue;
+        ASSIGN_OR_RETURN(scan.ranges,
+                         index::BuildScanRanges(scan.bounds.bounds, index.format.descending));
+        ASSIGN_OR_RETURN(scan.keys,
+                         EstimateKeys(index, scan.ranges, scan.bounds.bounds, engine, snapshot));
+        scan.docs = scan.keys;
+        scan.rows = scan.keys;
+        scan.cost = static_cast<double>(scan.ranges.ranges.size()) * CostModel::kSeekPerRange +
+                    scan.keys * (CostModel::kKeyPerEntry + CostModel::kFetchPerDocument);
+        if (!best.has_value() || scan.cost < best->cost) best = std::move(scan);
+      }
+      if (!best.has_value()) {
+        every_branch = false;
+        break;
+      }
+      union_plan.keys += best->keys;
+      union_plan.cost += best->cost;
+      union_plan.branches.push_back(std::move(*best));
+    }
+    if (every_branch && !union_plan.branches.empty()) {
+      union_plan.rows = std::min(n, union_plan.keys);
+      rows = std::min(rows, union_plan.rows);
+      union_plan.docs = union_plan.keys;
+      if (wants_sort) {
+        union_plan.cost += SortCost(union_plan.rows);
+      } else if (wanted > 0) {
+        union_plan.cost *= std::min(1.0, wanted / std::max(1.0, union_plan.rows));
+      }
+      union_candidate = std::move(union_plan);
+    }
+  }
+
   // Costs, now that the matching rows are estimated.
   for (CandidatePlan& plan : candidates) {
     plan.rows = std::min(rows, plan.keys);
@@ -275,6 +326,7 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
                 plan.keys * (CostModel::kKeyPerEntry + CostModel::kFetchPerDocument);
     if (wants_sort && !plan.provides_sort) plan.cost += SortCost(plan.rows);
   }
+  if (union_candidate.has_value()) candidates.push_back(std::move(*union_candidate));
   if (request.hint.kind == Hint::Kind::kNone || request.hint.kind == Hint::Kind::kNatural) {
     CandidatePlan scan;
     scan.kind = AccessKind::kCollectionScan;

@@ -3,12 +3,14 @@
 // (cost_model.h) and taking the cheapest, unless a hint forces one.
 //
 // Candidates: the `_id` point read when the filter pins `_id`; the collection scan (always);
-// and every ready, non-hidden index that either bounds the filter (index_bounds_builder.h) or
-// provides the requested sort order. Sparse indexes are used only when their bounds exclude
-// the documents they leave out (null/undefined keys on the leading part); partial indexes only
-// when every top-level condition of their partialFilterExpression appears among the filter's
-// top-level conditions. A hinted index is used even when the rules above would skip it
-// (MongoDB's hint semantics: a sparse hint may return fewer documents).
+// every ready, non-hidden index that either bounds the filter (index_bounds_builder.h) or
+// provides the requested sort order; and for a top-level $or whose every branch some index
+// bounds, the union of the cheapest index scan of each branch (MongoDB's OR stage). Sparse indexes
+// are used only when their bounds exclude the documents they leave out (null/undefined keys on the
+// leading part); partial indexes only when every top-level condition of their
+// partialFilterExpression appears among the filter's top-level conditions. A hinted index is used
+// even when the rules above would skip it (MongoDB's hint semantics: a sparse hint may return fewer
+// documents).
 //
 // Correctness never depends on the plan: the executor re-applies the whole filter to every
 // document a plan produces, and deduplicates documents of multikey index scans.
@@ -86,7 +88,12 @@ struct PlanRequest {
   int64_t collection_documents = 0;  // engine statistics
 };
 
-enum class AccessKind { kIdPoint, kCollectionScan, kIndexScan };
+enum class AccessKind {
+  kIdPoint,
+  kCollectionScan,
+  kIndexScan,
+  kIndexUnion,  // a top-level $or: one index scan per branch, documents deduplicated
+};
 
 struct CandidatePlan {
   AccessKind kind = AccessKind::kCollectionScan;
@@ -101,6 +108,8 @@ struct CandidatePlan {
   double rows = 0;  // documents matching the filter
   double cost = 0;
   bool hinted = false;
+  // kIndexUnion: the index scan of each $or branch, in branch order.
+  std::vector<CandidatePlan> branches;
 };
 
 struct PlanChoice {

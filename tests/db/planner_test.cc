@@ -137,6 +137,23 @@ TEST_F(PlannerTest, MultikeyIndexScanReturnsEachDocumentOnce) {
               HasSubstr(R"("isMultiKey": true, "multiKeyPaths": {"tags": ["tags"]})"));
 }
 
+TEST_F(PlannerTest, OrOfIndexedBranchesIsAnIndexUnion) {
+  Load();
+  const std::string find =
+      R"({"find": "c", "filter": {"$or": [{"a": {"$lt": 3}}, {"c": 5, "a": {"$gt": 1900}},
+          {"a": 1}]}, "batchSize": 5000})";
+  std::string plan = Winning(find);
+  EXPECT_THAT(plan, HasSubstr(R"("stage": "OR", "inputStages": [{"stage": "IXSCAN")"));
+  EXPECT_THAT(plan, HasSubstr(R"("indexName": "a_1")"));
+  // Each document once (a: 1 is in two branches); the same as a collection scan.
+  EXPECT_EQ(Ids(find), (std::set<int64_t>{0, 1, 2, 1905}));
+  // A branch no index bounds: no union.
+  EXPECT_THAT(Winning(R"({"find": "c", "filter": {"$or": [{"a": 1}, {"z": 2}]}})"),
+              HasSubstr("COLLSCAN"));
+  std::string stats = Explain(find, "executionStats");
+  EXPECT_THAT(stats, HasSubstr(R"("nReturned": 4)"));
+}
+
 TEST_F(PlannerTest, Hints) {
   Load();
   EXPECT_THAT(Winning(R"({"find": "c", "filter": {"a": 5}, "hint": {"$natural": 1}})"),
