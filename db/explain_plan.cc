@@ -91,6 +91,17 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
         if (counters != nullptr) bson_append_int64(b, "docsExamined", -1, counters->docs_examined);
       });
       break;
+    case AccessKind::kIdRange:
+      // The documents are clustered by `_id`: MongoDB's clustered collection scan.
+      current = Stage("CLUSTERED_IXSCAN", nullptr, [&](bson_t* b) {
+        if (has_filter) AppendDoc(b, "filter", spec.filter.view());
+        bson_append_utf8(b, "direction", -1, "forward", -1);
+        Document bounds = index::FormatIndexBounds(
+            plan.bounds.bounds, {index::KeyPart{"_id", false}}, /*backward_scan=*/false);
+        bson_append_document(b, "indexBounds", -1, bounds.bson());
+        if (counters != nullptr) bson_append_int64(b, "docsExamined", -1, counters->docs_examined);
+      });
+      break;
     case AccessKind::kIndexUnion: {
       Document union_stage;
       bson_t* b = union_stage.mutable_bson();

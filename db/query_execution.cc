@@ -86,6 +86,7 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   request.hint = s.hint;
   request.id_point = execution->point_id_key_.has_value();
   request.collection_documents = stats.count;
+  request.collection_id = execution->collection_->id;
   ASSIGN_OR_RETURN(execution->plan_, query::planner::ChoosePlan(request, execution->indexes_,
                                                                 engine, execution->snapshot_));
   const query::planner::CandidatePlan& plan = execution->plan_->winner;
@@ -95,15 +96,28 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
                       "{$natural: -1} (reverse scans) is not supported by this build yet");
   }
   if (plan.kind == query::planner::AccessKind::kIndexScan) {
-    const query::planner::IndexInfo& index = execution->indexes_[plan.index];
-    ASSIGN_OR_RETURN(execution->index_cursor_, query::exec::IndexCursor::Create(
-                                                   engine, execution->snapshot_, index.format,
-                                                   plan.ranges, plan.bounds.bounds, plan.backward));
-    execution->dedupe_ = index.multikey;
+    RETURN_IF_ERROR(execution->OpenIndexScan(plan));
+    execution->dedupe_ = execution->indexes_[plan.index].multikey;
     // The index yields the requested order: no blocking sort.
     if (plan.provides_sort) execution->sort_.reset();
+  } else if (plan.kind == query::planner::AccessKind::kIndexUnion) {
+    // A document matching several branches must come out once.
+    execution->dedupe_ = true;
+    RETURN_IF_ERROR(execution->OpenIndexScan(plan.branches[0]));
+    execution->next_branch_ = 1;
+  } else if (plan.kind == query::planner::AccessKind::kIdRange) {
+    execution->id_ranges_ = &plan.ranges;
   }
   return execution;
+}
+
+absl::Status QueryExecution::OpenIndexScan(const query::planner::CandidatePlan& scan) {
+  if (index_cursor_ != nullptr) keys_examined_ += index_cursor_->keys_examined();
+  const query::planner::IndexInfo& index = indexes_[scan.index];
+  ASSIGN_OR_RETURN(index_cursor_,
+                   query::exec::IndexCursor::Create(engine_, snapshot_, index.format, scan.ranges,
+                                                    scan.bounds.bounds, scan.backward));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextFromSource() {
@@ -120,6 +134,11 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextFromSource(
     while (true) {
       ASSIGN_OR_RETURN(std::optional<query::exec::IndexCursor::Entry> entry, index_cursor_->Next());
       if (!entry.has_value()) {
+        const auto& branches = plan_->winner.branches;
+        if (next_branch_ < branches.size()) {
+          RETURN_IF_ERROR(OpenIndexScan(branches[next_branch_++]));
+          continue;
+        }
         source_done_ = true;
         return std::optional<absl::string_view>();
       }
@@ -130,6 +149,27 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextFromSource(
       }
       point_value_ = std::move(*found);
       return std::optional<absl::string_view>(point_value_);
+    }
+  }
+  if (id_ranges_ != nullptr) {
+    // `_id` ranges in order: each read from its start until its limit.
+    if (iterator_ == nullptr) {
+      iterator_ = std::make_unique<engine::RecordIterator>(engine_, snapshot_, collection_->id);
+    } else {
+      iterator_->Next();
+    }
+    while (true) {
+      const std::vector<index::KeyRange>& ranges = id_ranges_->ranges;
+      if (current_id_range_ >= 0 && iterator_->Valid() &&
+          iterator_->id_key() < ranges[current_id_range_].limit) {
+        return std::optional<absl::string_view>(iterator_->value());
+      }
+      RETURN_IF_ERROR(iterator_->status());
+      if (++current_id_range_ >= static_cast<int>(ranges.size())) {
+        source_done_ = true;
+        return std::optional<absl::string_view>();
+      }
+      iterator_->Seek(ranges[current_id_range_].start);
     }
   }
   if (!source_started_) {

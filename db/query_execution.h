@@ -106,6 +106,9 @@ class QueryExecution {
   std::unique_ptr<engine::RecordIterator> iterator_;
   std::unique_ptr<query::exec::IndexCursor> index_cursor_;
   size_t next_branch_ = 0;                     // kIndexUnion: the branch whose cursor opens next
+  // kIdRange: the `_id` ranges to read and the one being read (-1: none opened yet).
+  const index::ScanRanges* id_ranges_ = nullptr;
+  int current_id_range_ = -1;
   bool dedupe_ = false;                        // multikey index scan: skip seen documents
   absl::flat_hash_set<std::string> seen_ids_;  // `_id` key strings returned by the index scan
   int64_t keys_examined_ = 0;                  // by finished index cursors

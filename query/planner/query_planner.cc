@@ -8,6 +8,8 @@
 #include "base/status_macros.h"
 #include "document/compare.h"
 #include "document/key_string.h"
+#include "engine/key_layout.h"
+#include "engine/record_store.h"
 #include "query/exec/index_cursor.h"
 #include "query/planner/cost_model.h"
 
@@ -172,6 +174,46 @@ absl::StatusOr<double> EstimateKeys(const IndexInfo& index, const index::ScanRan
                           fraction * static_cast<double>(index.entries));
 }
 
+// Records of the collection inside `_id` key-string ranges: counted up to the dive cap, then
+// extrapolated from RocksDB's approximate sizes.
+absl::StatusOr<double> EstimateRecords(const PlanRequest& request, const index::ScanRanges& ranges,
+                                       const engine::StorageEngine& engine,
+                                       const std::shared_ptr<engine::Snapshot>& snapshot) {
+  engine::RecordIterator records(engine, snapshot, request.collection_id);
+  int64_t counted = 0;
+  for (const index::KeyRange& range : ranges.ranges) {
+    for (records.Seek(range.start); records.Valid() && records.id_key() < range.limit;
+         records.Next()) {
+      if (++counted >= CostModel::kDiveCap) break;
+    }
+    RETURN_IF_ERROR(records.status());
+    if (counted >= CostModel::kDiveCap) break;
+  }
+  if (counted < CostModel::kDiveCap) return static_cast<double>(counted);
+  std::vector<std::string> ends;
+  for (const index::KeyRange& range : ranges.ranges) {
+    ends.push_back(engine::RecordKey(request.collection_id, range.start));
+    ends.push_back(engine::RecordKey(request.collection_id, range.limit));
+  }
+  ends.push_back(engine::CollectionPrefix(request.collection_id));
+  ends.push_back(engine::CollectionPrefix(request.collection_id + 1));
+  std::vector<rocksdb::Range> rocks_ranges;
+  for (size_t i = 0; i < ends.size(); i += 2) rocks_ranges.emplace_back(ends[i], ends[i + 1]);
+  std::vector<uint64_t> sizes(rocks_ranges.size(), 0);
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  options.include_files = true;
+  rocksdb::Status s =
+      engine.db()->GetApproximateSizes(options, engine.documents(), rocks_ranges.data(),
+                                       static_cast<int>(rocks_ranges.size()), sizes.data());
+  double in_ranges = 0;
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) in_ranges += static_cast<double>(sizes[i]);
+  double total = static_cast<double>(sizes.back());
+  double fraction = s.ok() && total > 0 ? std::min(1.0, in_ranges / total) : 0.5;
+  return std::max<double>(static_cast<double>(counted),
+                          fraction * static_cast<double>(request.collection_documents));
+}
+
 double SortCost(double rows) {
   return rows > 1 ? rows * std::log2(rows) * CostModel::kSortPerComparison : 0;
 }
@@ -327,6 +369,26 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     if (wants_sort && !plan.provides_sort) plan.cost += SortCost(plan.rows);
   }
   if (union_candidate.has_value()) candidates.push_back(std::move(*union_candidate));
+  // `_id` ranges of the documents themselves.
+  if (request.hint.kind == Hint::Kind::kNone && !request.id_point) {
+    IndexShape id_shape;
+    id_shape.key_parts.push_back(index::KeyPart{"_id", false});
+    CandidatePlan range;
+    range.kind = AccessKind::kIdRange;
+    ASSIGN_OR_RETURN(range.bounds, BuildIndexBounds(*request.filter, id_shape));
+    if (range.bounds.bounded_prefix > 0) {
+      ASSIGN_OR_RETURN(range.ranges, index::BuildScanRanges(range.bounds.bounds, {false}));
+      ASSIGN_OR_RETURN(range.keys, EstimateRecords(request, range.ranges, engine, snapshot));
+      range.rows = std::min(rows, range.keys);
+      double fraction =
+          wanted > 0 && !wants_sort ? std::min(1.0, wanted / std::max(1.0, range.rows)) : 1;
+      range.docs = range.keys * fraction;
+      range.cost = static_cast<double>(range.ranges.ranges.size()) * CostModel::kSeekPerRange +
+                   range.docs * CostModel::kScanPerDocument +
+                   (wants_sort ? SortCost(range.rows) : 0);
+      candidates.push_back(std::move(range));
+    }
+  }
   if (request.hint.kind == Hint::Kind::kNone || request.hint.kind == Hint::Kind::kNatural) {
     CandidatePlan scan;
     scan.kind = AccessKind::kCollectionScan;

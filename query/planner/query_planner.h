@@ -5,7 +5,9 @@
 // Candidates: the `_id` point read when the filter pins `_id`; the collection scan (always);
 // every ready, non-hidden index that either bounds the filter (index_bounds_builder.h) or
 // provides the requested sort order; and for a top-level $or whose every branch some index
-// bounds, the union of the cheapest index scan of each branch (MongoDB's OR stage). Sparse indexes
+// bounds, the union of the cheapest index scan of each branch (MongoDB's OR stage); and, when
+// the filter bounds `_id`, a scan of just those `_id` ranges of the documents (which are
+// stored in `_id` order, like MongoDB's clustered collections). Sparse indexes
 // are used only when their bounds exclude the documents they leave out (null/undefined keys on the
 // leading part); partial indexes only when every top-level condition of their
 // partialFilterExpression appears among the filter's top-level conditions. A hinted index is used
@@ -86,6 +88,7 @@ struct PlanRequest {
   Hint hint;
   bool id_point = false;             // the filter pins `_id` to one value
   int64_t collection_documents = 0;  // engine statistics
+  uint32_t collection_id = 0;        // whose records an `_id` range scan reads
 };
 
 enum class AccessKind {
@@ -93,6 +96,7 @@ enum class AccessKind {
   kCollectionScan,
   kIndexScan,
   kIndexUnion,  // a top-level $or: one index scan per branch, documents deduplicated
+  kIdRange,     // the documents themselves (clustered by `_id`) over `_id` ranges
 };
 
 struct CandidatePlan {

@@ -152,6 +152,22 @@ TEST_F(PlannerTest, OrOfIndexedBranchesIsAnIndexUnion) {
               HasSubstr("COLLSCAN"));
   std::string stats = Explain(find, "executionStats");
   EXPECT_THAT(stats, HasSubstr(R"("nReturned": 4)"));
+  // Keys of the three branches (3 + 1 + 1), each document fetched once: no collection scan.
+  EXPECT_THAT(stats, HasSubstr(R"("totalKeysExamined": 5, "totalDocsExamined": 4)"));
+}
+
+TEST_F(PlannerTest, IdRangesReadOnlyThoseDocuments) {
+  Load();
+  const std::string find = R"({"find": "c", "filter": {"_id": {"$gte": 100, "$lt": 105}}})";
+  EXPECT_THAT(Winning(find), HasSubstr(R"("stage": "CLUSTERED_IXSCAN")"));
+  EXPECT_THAT(Winning(find), HasSubstr(R"x("indexBounds": {"_id": ["[100, 105)"]})x"));
+  EXPECT_EQ(Ids(find), (std::set<int64_t>{100, 101, 102, 103, 104}));
+  EXPECT_THAT(Explain(find, "executionStats"), HasSubstr(R"("totalDocsExamined": 5)"));
+  const std::string in = R"({"find": "c", "filter": {"_id": {"$in": [1999, 3, 5000]}, "b": 1}})";
+  EXPECT_EQ(Ids(in), (std::set<int64_t>{3, 1999}));
+  EXPECT_THAT(Explain(in, "executionStats"), HasSubstr(R"("totalDocsExamined": 2)"));
+  // Unselective: the plain collection scan.
+  EXPECT_THAT(Winning(R"({"find": "c", "filter": {"_id": {"$gte": 0}}})"), HasSubstr("COLLSCAN"));
 }
 
 TEST_F(PlannerTest, Hints) {
