@@ -13,12 +13,12 @@
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
-#include "query/exec/index_cursor.h"
 #include "engine/collection_stats.h"
 #include "engine/key_layout.h"
 #include "engine/record_store.h"
 #include "engine/rocks_status.h"
 #include "index/key_string_skip.h"
+#include "query/exec/index_cursor.h"
 
 namespace strata::db {
 

@@ -52,9 +52,9 @@ class CommandRegistry {
 };
 
 // Each command family registers its commands (one file per family).
-void RegisterCrudCommands(CommandRegistry& registry);   // commands_crud.cc
-void RegisterDdlCommands(CommandRegistry& registry);    // commands_ddl.cc
-void RegisterAdminCommands(CommandRegistry& registry);  // commands_admin.cc
+void RegisterCrudCommands(CommandRegistry& registry);        // commands_crud.cc
+void RegisterDdlCommands(CommandRegistry& registry);         // commands_ddl.cc
+void RegisterAdminCommands(CommandRegistry& registry);       // commands_admin.cc
 void RegisterIndexCommands(CommandRegistry& registry);       // commands_index.cc
 void RegisterIndexAdminCommands(CommandRegistry& registry);  // commands_index_admin.cc
 void RegisterExplainCommands(CommandRegistry& registry);     // commands_explain.cc

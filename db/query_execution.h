@@ -105,7 +105,7 @@ class QueryExecution {
   std::shared_ptr<engine::Snapshot> snapshot_;
   std::unique_ptr<engine::RecordIterator> iterator_;
   std::unique_ptr<query::exec::IndexCursor> index_cursor_;
-  size_t next_branch_ = 0;                     // kIndexUnion: the branch whose cursor opens next
+  size_t next_branch_ = 0;  // kIndexUnion: the branch whose cursor opens next
   // kIdRange: the `_id` ranges to read and the one being read (-1: none opened yet).
   const index::ScanRanges* id_ranges_ = nullptr;
   int current_id_range_ = -1;

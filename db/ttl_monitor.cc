@@ -6,9 +6,9 @@
 
 #include "base/status_macros.h"
 #include "db/database_impl.h"
-#include "query/exec/index_cursor.h"
 #include "document/key_string.h"
 #include "index/index_bounds.h"
+#include "query/exec/index_cursor.h"
 
 namespace strata::db {
 

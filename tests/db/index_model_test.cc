@@ -17,9 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
-#include "query/exec/index_cursor.h"
 #include "document/key_string.h"
 #include "index/index_bounds.h"
+#include "query/exec/index_cursor.h"
 #include "tests/support/test_util.h"
 
 namespace strata::db {

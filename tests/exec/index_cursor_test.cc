@@ -1,5 +1,5 @@
-// Tests of IndexCursor (query/exec/index_cursor.h): entries written straight into the `indexes` column
-// family with index/index_key_layout.h, then read back through full scans and bounded scans
+// Tests of IndexCursor (query/exec/index_cursor.h): entries written straight into the `indexes`
+// column family with index/index_key_layout.h, then read back through full scans and bounded scans
 // (forward and backward), with the bounds check for inexact ranges, isolation from other
 // indexes and from later writes, corruption, keys_examined, and a randomized comparison with
 // a brute-force filter of every entry.
