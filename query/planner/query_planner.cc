@@ -298,8 +298,12 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     if (!hinted && plan.bounds.bounded_prefix == 0 && !plan.provides_sort) continue;
     ASSIGN_OR_RETURN(plan.ranges,
                      index::BuildScanRanges(plan.bounds.bounds, index.format.descending));
-    ASSIGN_OR_RETURN(plan.keys,
-                     EstimateKeys(index, plan.ranges, plan.bounds.bounds, engine, snapshot));
+    if (plan.bounds.bounded_prefix == 0) {
+      plan.keys = static_cast<double>(index.entries);  // the whole index: its counter
+    } else {
+      ASSIGN_OR_RETURN(plan.keys,
+                       EstimateKeys(index, plan.ranges, plan.bounds.bounds, engine, snapshot));
+    }
     if (plan.bounds.bounded_prefix > 0) rows = std::min(rows, plan.keys);
     candidates.push_back(std::move(plan));
   }
