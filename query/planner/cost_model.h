@@ -15,10 +15,11 @@
 //   min(1, (skip + limit) / R), R = the estimated number of matching documents.
 //
 // K (keys in the bounds) comes from an index dive: the planner counts the keys in the scan
-// ranges up to kDiveCap; past it, it extrapolates from RocksDB's approximate size of the ranges
-// relative to the whole index. An index with no bounds (used for its order) is not dived: K is
-// its entry counter. R is the smallest K among indexes whose bounds cover the
-// filter's predicates, or N when no index bounds the filter.
+// ranges up to kDiveCap (256: enough to tell selective from not, cheap next to a small-limit
+// query); past it, it extrapolates from RocksDB's approximate size of the ranges relative to the
+// whole index. An index with no bounds (used for its order) is not dived: K is its entry counter. R
+// is the smallest K among indexes whose bounds cover the filter's predicates, or N when no index
+// bounds the filter.
 #ifndef STRATA_QUERY_PLANNER_COST_MODEL_H_
 #define STRATA_QUERY_PLANNER_COST_MODEL_H_
 
@@ -34,7 +35,7 @@ struct CostModel {
   static constexpr double kSortPerComparison = 0.05;
   static constexpr double kPointRead = 10.0;  // the `_id` point read
   // Keys an index dive counts exactly before extrapolating.
-  static constexpr int64_t kDiveCap = 2000;
+  static constexpr int64_t kDiveCap = 256;
 };
 
 }  // namespace strata::query::planner
