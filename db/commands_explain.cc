@@ -1,7 +1,9 @@
-// explain: {explain: {find | count | distinct: …}, verbosity}. The plan the planner chooses for
-// the inner command, in MongoDB's reply shape (queryPlanner.winningPlan / rejectedPlans; with
-// verbosity executionStats or allPlansExecution, the winning plan is run to the end and its
-// counters reported), plus Strata's estimates on every plan (explain_plan.h).
+// explain: {explain: {find | count | distinct | update | delete: …}, verbosity}. The plan the
+// planner chooses for the inner command, in MongoDB's reply shape (queryPlanner.winningPlan /
+// rejectedPlans; with verbosity executionStats or allPlansExecution, the winning plan is run to the
+// end and its counters reported), plus Strata's estimates on every plan (explain_plan.h). For
+// update and delete: the plan of the first statement's query under an UPDATE/DELETE stage; explain
+// never writes (executionStats runs the read only).
 #include <chrono>
 #include <string>
 
@@ -43,8 +45,62 @@ absl::StatusOr<FindRequest> InnerAsFind(const CommandContext& context, const bso
     }
     return request;
   }
+  if (*command_name == "update" || *command_name == "delete") {
+    // The plan of the first statement's query (explain never writes).
+    if (!BSON_ITER_HOLDS_UTF8(&it)) {
+      return MongoError(ErrorCode::kInvalidNamespace, "collection name must be a string");
+    }
+    FindRequest request;
+    request.ns = context.Namespace(bson_iter_utf8(&it, nullptr));
+    const bool update = *command_name == "update";
+    bson_iter_t statements, statement;
+    if (!bson_iter_init_find(&statements, &inner, update ? "updates" : "deletes") ||
+        !BSON_ITER_HOLDS_ARRAY(&statements) || !bson_iter_recurse(&statements, &statement) ||
+        !bson_iter_next(&statement) || !BSON_ITER_HOLDS_DOCUMENT(&statement)) {
+      return MongoError(ErrorCode::kFailedToParse,
+                        absl::StrCat("explain of ", *command_name, " needs one statement"));
+    }
+    bson_t first;
+    DocumentView first_view = EmbeddedView(statement);
+    first_view.AsBson(&first);
+    bson_iter_t field;
+    if (bson_iter_init_find(&field, &first, "q") && BSON_ITER_HOLDS_DOCUMENT(&field)) {
+      request.spec.filter = Document::Copy(EmbeddedView(field));
+    }
+    if (bson_iter_init_find(&field, &first, "hint")) {
+      ASSIGN_OR_RETURN(request.spec.hint, query::planner::Hint::Parse(field));
+    }
+    if (update) {
+      bool multi = bson_iter_init_find(&field, &first, "multi") && bson_iter_as_bool(&field);
+      if (!multi) request.spec.limit = 1;
+      if (bson_iter_init_find(&field, &first, "sort") && BSON_ITER_HOLDS_DOCUMENT(&field)) {
+        request.spec.sort = Document::Copy(EmbeddedView(field));
+      }
+    } else if (bson_iter_init_find(&field, &first, "limit") && bson_iter_as_int64(&field) == 1) {
+      request.spec.limit = 1;
+    }
+    return request;
+  }
   return MongoError(ErrorCode::kNotImplemented,
                     absl::StrCat("explain of ", *command_name, " is not supported yet"));
+}
+
+// Appends a plan's stages under `field`, below an UPDATE or DELETE stage for those commands.
+template <typename AppendPlan>
+void AppendUnderWriteStage(const std::string& command_name, const char* field, bson_t* out,
+                           AppendPlan append_plan) {
+  const char* write_stage = command_name == "update"   ? "UPDATE"
+                            : command_name == "delete" ? "DELETE"
+                                                       : nullptr;
+  if (write_stage == nullptr) {
+    append_plan(field, out);
+    return;
+  }
+  bson_t stage;
+  bson_append_document_begin(out, field, -1, &stage);
+  bson_append_utf8(&stage, "stage", -1, write_stage, -1);
+  append_plan("inputStage", &stage);
+  bson_append_document_end(out, &stage);
 }
 
 absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* reply) {
@@ -80,8 +136,10 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
   bson_append_bool(&planner, "indexFilterSet", -1, false);
   const query::planner::PlanChoice* choice = execution->plan();
   if (choice != nullptr) {
-    AppendPlanStages(choice->winner, execution->indexes(), spec_copy, nullptr, "winningPlan",
-                     &planner);
+    AppendUnderWriteStage(
+        command_name, "winningPlan", &planner, [&](const char* field, bson_t* out) {
+          AppendPlanStages(choice->winner, execution->indexes(), spec_copy, nullptr, field, out);
+        });
     bson_t rejected;
     bson_append_array_begin(&planner, "rejectedPlans", -1, &rejected);
     for (size_t i = 0; i < choice->rejected.size(); ++i) {
@@ -120,8 +178,11 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
     bson_append_int64(&stats, "totalKeysExamined", -1, counters.keys_examined);
     bson_append_int64(&stats, "totalDocsExamined", -1, counters.docs_examined);
     if (choice != nullptr) {
-      AppendPlanStages(choice->winner, execution->indexes(), spec_copy, &counters,
-                       "executionStages", &stats);
+      AppendUnderWriteStage(command_name, "executionStages", &stats,
+                            [&](const char* field, bson_t* out) {
+                              AppendPlanStages(choice->winner, execution->indexes(), spec_copy,
+                                               &counters, field, out);
+                            });
     }
     bson_append_document_end(reply, &stats);
   }

@@ -232,6 +232,17 @@ TEST_F(PlannerTest, ExplainExecutionStats) {
   EXPECT_THAT(Explain(R"({"distinct": "c", "key": "b", "query": {"a": 3}})"),
               HasSubstr(R"("indexName": "a_1")"));
   EXPECT_THAT(Explain(R"({"find": "c"})", "loud"), HasSubstr(R"("code": 2)"));
+  // update and delete: their query's plan under a write stage; explain changes nothing.
+  reply = Explain(R"({"update": "c", "updates": [{"q": {"a": 4}, "u": {"$set": {"x": 1}}}]})",
+                  "executionStats");
+  EXPECT_THAT(reply, HasSubstr(R"("winningPlan": {"stage": "UPDATE", "inputStage": {)"));
+  EXPECT_THAT(reply, HasSubstr(R"("indexName": "a_1")"));
+  EXPECT_THAT(reply, HasSubstr(R"("executionStages": {"stage": "UPDATE")"));
+  reply = Explain(R"({"delete": "c", "deletes": [{"q": {"a": 4}, "limit": 1}]})");
+  EXPECT_THAT(reply, HasSubstr(R"("winningPlan": {"stage": "DELETE", "inputStage": {)"));
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"a": 4, "x": {"$exists": true}}})"),
+            std::set<int64_t>{});
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"a": 4}})"), std::set<int64_t>{4});
   EXPECT_THAT(Explain(R"({"find": "missing", "filter": {"a": 1}})"), HasSubstr(R"("EOF")"));
 }
 
