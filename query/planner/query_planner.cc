@@ -131,6 +131,25 @@ bool ProvidesSort(const IndexInfo& index, const IndexBoundsResult& bounds,
   return false;
 }
 
+// The share of `whole`'s bytes that `parts` hold in column family `cf`, by RocksDB's
+// approximate sizes (memtables included); 0.5 when RocksDB cannot tell.
+double ApproximateShare(const engine::StorageEngine& engine, rocksdb::ColumnFamilyHandle* cf,
+                        const std::vector<index::KeyRange>& parts, const index::KeyRange& whole) {
+  std::vector<rocksdb::Range> ranges;
+  for (const index::KeyRange& part : parts) ranges.emplace_back(part.start, part.limit);
+  ranges.emplace_back(whole.start, whole.limit);
+  std::vector<uint64_t> sizes(ranges.size(), 0);
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  options.include_files = true;
+  rocksdb::Status s = engine.db()->GetApproximateSizes(
+      options, cf, ranges.data(), static_cast<int>(ranges.size()), sizes.data());
+  double in_parts = 0;
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) in_parts += static_cast<double>(sizes[i]);
+  const double total = static_cast<double>(sizes.back());
+  return s.ok() && total > 0 ? std::min(1.0, in_parts / total) : 0.5;
+}
+
 // Keys of `index` inside `ranges`: counted exactly up to the dive cap, extrapolated past it
 // from RocksDB's approximate sizes.
 absl::StatusOr<double> EstimateKeys(const IndexInfo& index, const index::ScanRanges& ranges,
@@ -147,29 +166,12 @@ absl::StatusOr<double> EstimateKeys(const IndexInfo& index, const index::ScanRan
     ++counted;
   }
   // Past the cap: the ranges' share of the index's bytes, times its entries.
-  std::vector<std::string> bounds_bytes;
-  std::vector<rocksdb::Range> rocks_ranges;
+  std::vector<index::KeyRange> entry_ranges;
   for (const index::KeyRange& range : ranges.ranges) {
-    index::KeyRange entry_range = index::IndexEntryRangeFor(index.format.index_id, range);
-    bounds_bytes.push_back(std::move(entry_range.start));
-    bounds_bytes.push_back(std::move(entry_range.limit));
+    entry_ranges.push_back(index::IndexEntryRangeFor(index.format.index_id, range));
   }
-  index::KeyRange whole = index::IndexEntryRange(index.format.index_id);
-  for (size_t i = 0; i < bounds_bytes.size(); i += 2) {
-    rocks_ranges.emplace_back(bounds_bytes[i], bounds_bytes[i + 1]);
-  }
-  rocks_ranges.emplace_back(whole.start, whole.limit);
-  std::vector<uint64_t> sizes(rocks_ranges.size(), 0);
-  rocksdb::SizeApproximationOptions options;
-  options.include_memtables = true;
-  options.include_files = true;
-  rocksdb::Status s =
-      engine.db()->GetApproximateSizes(options, engine.indexes(), rocks_ranges.data(),
-                                       static_cast<int>(rocks_ranges.size()), sizes.data());
-  double in_ranges = 0;
-  for (size_t i = 0; i + 1 < sizes.size(); ++i) in_ranges += static_cast<double>(sizes[i]);
-  double total = static_cast<double>(sizes.back());
-  double fraction = s.ok() && total > 0 ? std::min(1.0, in_ranges / total) : 0.5;
+  const double fraction = ApproximateShare(engine, engine.indexes(), entry_ranges,
+                                           index::IndexEntryRange(index.format.index_id));
   return std::max<double>(static_cast<double>(counted),
                           fraction * static_cast<double>(index.entries));
 }
@@ -190,26 +192,14 @@ absl::StatusOr<double> EstimateRecords(const PlanRequest& request, const index::
     if (counted >= CostModel::kDiveCap) break;
   }
   if (counted < CostModel::kDiveCap) return static_cast<double>(counted);
-  std::vector<std::string> ends;
+  std::vector<index::KeyRange> record_ranges;
   for (const index::KeyRange& range : ranges.ranges) {
-    ends.push_back(engine::RecordKey(request.collection_id, range.start));
-    ends.push_back(engine::RecordKey(request.collection_id, range.limit));
+    record_ranges.push_back({engine::RecordKey(request.collection_id, range.start),
+                             engine::RecordKey(request.collection_id, range.limit)});
   }
-  ends.push_back(engine::CollectionPrefix(request.collection_id));
-  ends.push_back(engine::CollectionPrefix(request.collection_id + 1));
-  std::vector<rocksdb::Range> rocks_ranges;
-  for (size_t i = 0; i < ends.size(); i += 2) rocks_ranges.emplace_back(ends[i], ends[i + 1]);
-  std::vector<uint64_t> sizes(rocks_ranges.size(), 0);
-  rocksdb::SizeApproximationOptions options;
-  options.include_memtables = true;
-  options.include_files = true;
-  rocksdb::Status s =
-      engine.db()->GetApproximateSizes(options, engine.documents(), rocks_ranges.data(),
-                                       static_cast<int>(rocks_ranges.size()), sizes.data());
-  double in_ranges = 0;
-  for (size_t i = 0; i + 1 < sizes.size(); ++i) in_ranges += static_cast<double>(sizes[i]);
-  double total = static_cast<double>(sizes.back());
-  double fraction = s.ok() && total > 0 ? std::min(1.0, in_ranges / total) : 0.5;
+  const double fraction = ApproximateShare(engine, engine.documents(), record_ranges,
+                                           {engine::CollectionPrefix(request.collection_id),
+                                            engine::CollectionPrefix(request.collection_id + 1)});
   return std::max<double>(static_cast<double>(counted),
                           fraction * static_cast<double>(request.collection_documents));
 }
