@@ -74,9 +74,12 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
     return execution;
   }
   execution->snapshot_ = engine.GetSnapshot();
-  ASSIGN_OR_RETURN(
-      engine::CollectionStats stats,
-      engine::ReadCollectionStats(engine, execution->collection_->id, execution->snapshot_.get()));
+  // The planner needs the collection's size, except for an unhinted `_id` point read.
+  engine::CollectionStats stats;
+  if (!execution->point_id_key_.has_value() || s.hint.kind != query::planner::Hint::Kind::kNone) {
+    ASSIGN_OR_RETURN(stats, engine::ReadCollectionStats(engine, execution->collection_->id,
+                                                        execution->snapshot_.get()));
+  }
   query::planner::PlanRequest request;
   request.filter = execution->filter_.get();
   request.filter_document = s.filter.view();

@@ -244,6 +244,17 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
   const bool wants_sort = request.sort != nullptr && !request.sort->empty();
   const double wanted = request.limit > 0 ? static_cast<double>(request.skip + request.limit) : 0;
 
+  // A pinned `_id` is one point read: nothing can beat it, so no other candidate is built
+  // (no bounds, no index dives on this hot path). MongoDB's IDHACK has no rejected plans either.
+  if (request.id_point && request.hint.kind == Hint::Kind::kNone) {
+    PlanChoice choice;
+    choice.winner.kind = AccessKind::kIdPoint;
+    choice.winner.rows = 1;
+    choice.winner.docs = 1;
+    choice.winner.cost = CostModel::kPointRead;
+    return choice;
+  }
+
   // Which index a hint names, if any.
   int hinted_index = -1;
   if (request.hint.kind == Hint::Kind::kIndexName || request.hint.kind == Hint::Kind::kKeyPattern) {
@@ -393,14 +404,6 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     scan.docs = n * fraction;
     scan.cost = scan.docs * CostModel::kScanPerDocument + (wants_sort ? SortCost(rows) : 0);
     candidates.push_back(std::move(scan));
-  }
-  if (request.id_point && request.hint.kind == Hint::Kind::kNone) {
-    CandidatePlan point;
-    point.kind = AccessKind::kIdPoint;
-    point.rows = 1;
-    point.docs = 1;
-    point.cost = CostModel::kPointRead;
-    candidates.push_back(std::move(point));
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const CandidatePlan& a, const CandidatePlan& b) {
