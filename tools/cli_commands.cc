@@ -11,6 +11,7 @@
 #include "strata/database.h"
 #include "tools/cli.h"
 #include "tools/json_text.h"
+#include "tools/subcommand.h"
 
 namespace strata::tools {
 namespace {
@@ -79,6 +80,11 @@ subcommands:
 
 exit status: 0 success, 1 a command failed, 2 bad usage.
 )";
+  const std::vector<Subcommand> tools = AllSubcommands();
+  if (!tools.empty()) {
+    std::cout << "\ntools (each takes its own options; 'strata TOOL --help'):\n";
+    for (const Subcommand& tool : tools) std::cout << "  " << tool.usage << "\n";
+  }
 }
 
 int RunCommands(const CliOptions& options) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/string_view.h"
 #include "tools/cli.h"
+#include "tools/subcommand.h"
 
 namespace {
 
@@ -22,6 +23,12 @@ int Usage(absl::string_view problem) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Tools with their own flags (dump, restore, import, …) register themselves.
+  if (argc > 1) {
+    if (const strata::tools::Subcommand* sub = strata::tools::FindSubcommand(argv[1])) {
+      return sub->main(std::vector<std::string>(argv + 2, argv + argc));
+    }
+  }
   strata::tools::CliOptions options;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
