@@ -55,9 +55,10 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   execution->filter_can_fail_ = ContainsExternalOperator(*execution->filter_);
   if (!s.sort.view().empty()) {
     ASSIGN_OR_RETURN(query::sort::SortSpec sort, query::sort::SortSpec::Parse(s.sort.view()));
-    if (sort.natural_direction() < 0) {
-      return MongoError(ErrorCode::kNotImplemented,
-                        "{$natural: -1} (reverse scans) is not supported by this build yet");
+    // {$natural: -1} asks for a reverse collection scan, like the hint.
+    if (sort.natural_direction() < 0 && s.hint.kind == query::planner::Hint::Kind::kNone) {
+      s.hint.kind = query::planner::Hint::Kind::kNatural;
+      s.hint.natural_backward = true;
     }
     if (!sort.empty()) execution->sort_ = std::move(sort);
   }
@@ -94,10 +95,8 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
                                                                 engine, execution->snapshot_));
   const query::planner::CandidatePlan& plan = execution->plan_->winner;
   if (plan.kind != query::planner::AccessKind::kIdPoint) execution->point_id_key_.reset();
-  if (plan.kind == query::planner::AccessKind::kCollectionScan && plan.backward) {
-    return MongoError(ErrorCode::kNotImplemented,
-                      "{$natural: -1} (reverse scans) is not supported by this build yet");
-  }
+  execution->scan_backward_ =
+      plan.kind == query::planner::AccessKind::kCollectionScan && plan.backward;
   if (plan.kind == query::planner::AccessKind::kIndexScan) {
     RETURN_IF_ERROR(execution->OpenIndexScan(plan));
     execution->dedupe_ = execution->indexes_[plan.index].multikey;
@@ -178,7 +177,13 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextFromSource(
   if (!source_started_) {
     source_started_ = true;
     iterator_ = std::make_unique<engine::RecordIterator>(engine_, snapshot_, collection_->id);
-    iterator_->SeekToFirst();
+    if (scan_backward_) {
+      iterator_->SeekToLast();
+    } else {
+      iterator_->SeekToFirst();
+    }
+  } else if (scan_backward_) {
+    iterator_->Prev();
   } else {
     iterator_->Next();
   }

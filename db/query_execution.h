@@ -113,6 +113,7 @@ class QueryExecution {
   absl::flat_hash_set<std::string> seen_ids_;  // `_id` key strings returned by the index scan
   int64_t keys_examined_ = 0;                  // by finished index cursors
   std::string point_value_;
+  bool scan_backward_ = false;  // collection scan in descending `_id` order ($natural: -1)
   bool source_started_ = false;
   bool source_done_ = false;
 

@@ -47,7 +47,9 @@ RecordIterator::RecordIterator(const StorageEngine& engine, std::shared_ptr<Snap
       lower_(CollectionPrefix(id)),
       upper_(CollectionPrefix(id + 1)) {
   rocksdb::ReadOptions read = snapshot_->ReadOptions();
+  lower_slice_ = rocksdb::Slice(lower_);
   upper_slice_ = rocksdb::Slice(upper_);
+  read.iterate_lower_bound = &lower_slice_;
   read.iterate_upper_bound = &upper_slice_;
   it_.reset(engine.db()->NewIterator(read, engine.documents()));
 }
@@ -55,6 +57,9 @@ RecordIterator::RecordIterator(const StorageEngine& engine, std::shared_ptr<Snap
 void RecordIterator::Seek(absl::string_view id_key) { it_->Seek(lower_ + std::string(id_key)); }
 
 void RecordIterator::SeekToFirst() { it_->Seek(lower_); }
+
+// The bounds keep SeekToLast inside this collection's prefix.
+void RecordIterator::SeekToLast() { it_->SeekToLast(); }
 
 absl::Status RecordIterator::status() const {
   return FromRocks(it_->status(), "scanning documents");

@@ -57,8 +57,11 @@ class RecordIterator {
   // Positions at the first record whose `_id` key string is >= `id_key`.
   void Seek(absl::string_view id_key);
   void SeekToFirst();
+  // Positions at the collection's last record (reverse `_id` order with Prev).
+  void SeekToLast();
   bool Valid() const { return it_->Valid(); }
   void Next() { it_->Next(); }
+  void Prev() { it_->Prev(); }
   // The `_id` key string and the BSON of the current record.
   absl::string_view id_key() const {
     return RecordIdPart(absl::string_view(it_->key().data(), it_->key().size()));
@@ -72,6 +75,7 @@ class RecordIterator {
   std::shared_ptr<Snapshot> snapshot_;
   std::string lower_;
   std::string upper_;
+  rocksdb::Slice lower_slice_;
   rocksdb::Slice upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };

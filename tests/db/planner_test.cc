@@ -137,6 +137,32 @@ TEST_F(PlannerTest, MultikeyIndexScanReturnsEachDocumentOnce) {
               HasSubstr(R"("isMultiKey": true, "multiKeyPaths": {"tags": ["tags"]})"));
 }
 
+TEST_F(PlannerTest, NaturalMinusOneScansTheCollectionBackward) {
+  Load();
+  const char* projection = R"(, "projection": {"_id": 1}, "batchSize": 5000)";
+  // As a hint and as a sort; a filter and a limit apply on the way.
+  for (const char* order : {R"("hint": {"$natural": -1})", R"("sort": {"$natural": -1})"}) {
+    std::string reply = Run(absl::StrCat(R"({"find": "c", "filter": {"c": 5}, )", order,
+                                         R"(, "limit": 3)", projection, "}"));
+    EXPECT_THAT(reply, HasSubstr(R"([{"_id": 1905}, {"_id": 1805}, {"_id": 1705}])")) << order;
+    std::string plan = Winning(absl::StrCat(R"({"find": "c", "filter": {"c": 5}, )", order, "}"));
+    EXPECT_THAT(plan, HasSubstr(R"("stage": "COLLSCAN")")) << order;
+    EXPECT_THAT(plan, HasSubstr(R"("direction": "backward")")) << order;
+  }
+  // The whole collection, last document first, every document once.
+  std::string reply =
+      Run(absl::StrCat(R"({"find": "c", "sort": {"$natural": -1})", projection, "}"));
+  EXPECT_THAT(reply, HasSubstr(R"("firstBatch": [{"_id": 1999}, {"_id": 1998})"));
+  EXPECT_THAT(reply, HasSubstr(R"({"_id": 1}, {"_id": 0}])"));
+  EXPECT_EQ(Ids(absl::StrCat(R"({"find": "c", "hint": {"$natural": -1})", projection, "}")).size(),
+            2000u);
+  // A second collection's documents never leak into the reverse scan of the first.
+  ASSERT_THAT(Run(R"({"insert": "d", "documents": [{"_id": -1}, {"_id": 99999}]})"),
+              HasSubstr(R"("n": 2)"));
+  EXPECT_THAT(Run(R"({"find": "c", "sort": {"$natural": -1}, "limit": 1})"),
+              HasSubstr(R"("firstBatch": [{"_id": 1999,)"));
+}
+
 TEST_F(PlannerTest, OrOfIndexedBranchesIsAnIndexUnion) {
   Load();
   const std::string find =
@@ -269,6 +295,7 @@ TEST_F(PlannerTest, EveryHintedPlanGivesTheSameDocuments) {
         absl::StrCat(R"({"find": "c", "filter": )", filter, R"(, "batchSize": 5000)");
     std::set<int64_t> expected = Ids(absl::StrCat(base, R"(, "hint": {"$natural": 1}})"));
     EXPECT_EQ(Ids(absl::StrCat(base, "}")), expected) << filter;
+    EXPECT_EQ(Ids(absl::StrCat(base, R"(, "hint": {"$natural": -1}})")), expected) << filter;
     for (const char* hint : {"a_1", "b_1", "c_1_a_-1", "tags_1"}) {
       EXPECT_EQ(Ids(absl::StrCat(base, R"(, "hint": ")", hint, R"("})")), expected)
           << filter << " hint " << hint;
