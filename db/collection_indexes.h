@@ -30,6 +30,7 @@
 #include "index/index_key_layout.h"
 #include "index/index_spec.h"
 #include "index/key_generator.h"
+#include "query/planner/plan_cache.h"
 #include "query/planner/query_planner.h"
 #include "strata/document.h"
 
@@ -108,6 +109,8 @@ class CollectionIndexes {
   bool empty() const { return indexes_.empty(); }
   // The index named `name`, or null.
   const CompiledIndex* FindByName(absl::string_view name) const;
+  // Plans chosen for this index set, by query shape (a new index set starts empty).
+  query::planner::PlanCache& plan_cache() const { return *plan_cache_; }
 
  private:
   explicit CollectionIndexes(engine::CollectionHandle collection)
@@ -115,6 +118,8 @@ class CollectionIndexes {
 
   engine::CollectionHandle collection_;
   std::vector<std::unique_ptr<CompiledIndex>> indexes_;
+  std::unique_ptr<query::planner::PlanCache> plan_cache_ =
+      std::make_unique<query::planner::PlanCache>();
 };
 
 // The ready indexes as the query planner sees them (specs, multikey state, entry counters

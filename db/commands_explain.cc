@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "db/command_args.h"
@@ -103,6 +104,19 @@ void AppendUnderWriteStage(const std::string& command_name, const char* field, b
   bson_append_document_end(out, &stage);
 }
 
+// MongoDB's queryHash (the shape) and planCacheKey (the shape with the indexes it may use),
+// as 8 hex digits.
+void AppendQueryHashes(const QueryExecution& execution, bson_t* planner) {
+  uint32_t key = execution.shape().hash;
+  for (const query::planner::IndexInfo& index : execution.indexes()) {
+    for (unsigned char c : index.name) key = (key ^ c) * 16777619u;
+  }
+  const std::string query_hash = absl::StrFormat("%08X", execution.shape().hash);
+  const std::string plan_cache_key = absl::StrFormat("%08X", key);
+  bson_append_utf8(planner, "queryHash", -1, query_hash.c_str(), -1);
+  bson_append_utf8(planner, "planCacheKey", -1, plan_cache_key.c_str(), -1);
+}
+
 absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* reply) {
   CommandArgs args(command, "explain");
   RETURN_IF_ERROR(args.CheckKnownFields({"verbosity"}));
@@ -126,6 +140,9 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
       request.spec.filter.Clone(), request.spec.sort.Clone(), request.spec.projection.Clone(),
       request.spec.skip,           request.spec.limit,        request.spec.hint};
   auto started = std::chrono::steady_clock::now();
+  // Explain always costs every candidate (as MongoDB's explain runs every plan) and leaves
+  // the plan cache as it was.
+  request.spec.use_plan_cache = false;
   ASSIGN_OR_RETURN(std::unique_ptr<QueryExecution> execution,
                    context.db.Query(request.ns, std::move(request.spec)));
   bson_append_utf8(reply, "explainVersion", -1, "1", -1);
@@ -135,6 +152,7 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
   bson_append_document(&planner, "parsedQuery", -1, spec_copy.filter.bson());
   bson_append_bool(&planner, "indexFilterSet", -1, false);
   const query::planner::PlanChoice* choice = execution->plan();
+  AppendQueryHashes(*execution, &planner);
   if (choice != nullptr) {
     AppendUnderWriteStage(
         command_name, "winningPlan", &planner, [&](const char* field, bson_t* out) {

@@ -39,6 +39,7 @@
 #include "db/command_dispatcher.h"
 #include "db/validate_collection.h"
 #include "engine/catalog.h"
+#include "query/planner/plan_cache.h"
 
 namespace strata::db {
 namespace {
@@ -303,11 +304,48 @@ absl::Status Analyze(CommandContext& context, const bson_t& command, bson_t* rep
   return absl::OkStatus();
 }
 
+// {planCacheClear: <coll>[, query, sort, projection]}: forgets the collection's cached plans,
+// or only the shape of the given query. A missing collection has nothing cached: ok.
+absl::Status PlanCacheClear(CommandContext& context, const bson_t& command, bson_t* reply) {
+  CommandArgs args(command, "planCacheClear");
+  RETURN_IF_ERROR(args.CheckKnownFields({"query", "sort", "projection", "comment"}));
+  ASSIGN_OR_RETURN(std::string collection, CollectionNameArg(command, "collection name"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> query, args.Object("query"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> sort, args.Object("sort"));
+  ASSIGN_OR_RETURN(std::optional<DocumentView> projection, args.Object("projection"));
+  if (!query.has_value() && (sort.has_value() || projection.has_value())) {
+    return MongoError(ErrorCode::kBadValue, "sort or projection provided without query");
+  }
+  engine::CollectionHandle info = context.db.catalog().Find(context.Namespace(collection));
+  if (info == nullptr || info->indexes.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes,
+                   context.db.index_cache().Get(info));
+  if (!query.has_value()) {
+    indexes->plan_cache().Clear();
+    return absl::OkStatus();
+  }
+  // Every size class of skip + limit shares the filter, sort and projection: forget them all.
+  const Document empty;
+  const DocumentView sort_view = sort.value_or(empty.view());
+  const DocumentView projection_view = projection.value_or(empty.view());
+  for (int64_t wanted : {int64_t{0}, int64_t{1}}) {
+    for (int size_class = 0; size_class < 64; ++size_class) {
+      const int64_t limit = wanted == 0 ? 0 : (int64_t{1} << size_class);
+      query::planner::QueryShape shape =
+          query::planner::QueryShapeOf(*query, sort_view, projection_view, 0, limit);
+      indexes->plan_cache().Forget(shape.key);
+      if (wanted == 0) break;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterIndexAdminCommands(CommandRegistry& registry) {
   registry.Add("validate", &Validate);
   registry.Add("analyze", &Analyze);
+  registry.Add("planCacheClear", &PlanCacheClear);
 }
 
 }  // namespace strata::db

@@ -194,13 +194,16 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> DatabaseImpl::Query(absl::string
 absl::StatusOr<std::unique_ptr<QueryExecution>> DatabaseImpl::PlanQuery(
     engine::CollectionHandle collection, QuerySpec spec) {
   std::vector<query::planner::IndexInfo> indexes;
+  std::shared_ptr<const CollectionIndexes> compiled;
   if (collection != nullptr && !collection->indexes.empty()) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> compiled,
-                     index_cache_->Get(collection));
+    ASSIGN_OR_RETURN(compiled, index_cache_->Get(collection));
     ASSIGN_OR_RETURN(indexes, PlannerIndexes(*compiled, *engine_));
   }
+  // The execution's planner may use the plan cache only during Create, while `compiled`
+  // keeps it alive.
   return QueryExecution::Create(*engine_, std::move(collection), std::move(spec),
-                                std::move(indexes));
+                                std::move(indexes),
+                                compiled != nullptr ? &compiled->plan_cache() : nullptr);
 }
 
 namespace {

@@ -47,7 +47,7 @@ std::optional<std::string> PinnedIdKey(DocumentView filter) {
 
 absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
     const engine::StorageEngine& engine, engine::CollectionHandle collection, QuerySpec spec,
-    std::vector<query::planner::IndexInfo> indexes) {
+    std::vector<query::planner::IndexInfo> indexes, query::planner::PlanCache* plan_cache) {
   std::unique_ptr<QueryExecution> execution(
       new QueryExecution(engine, std::move(collection), std::move(spec), std::move(indexes)));
   QuerySpec& s = execution->spec_;
@@ -91,6 +91,12 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   request.id_point = execution->point_id_key_.has_value();
   request.collection_documents = stats.count;
   request.collection_id = execution->collection_->id;
+  execution->shape_ = query::planner::QueryShapeOf(s.filter.view(), s.sort.view(),
+                                                   s.projection.view(), s.skip, s.limit);
+  if (s.use_plan_cache && plan_cache != nullptr) {
+    request.plan_cache = plan_cache;
+    request.shape_key = execution->shape_.key;
+  }
   ASSIGN_OR_RETURN(execution->plan_, query::planner::ChoosePlan(request, execution->indexes_,
                                                                 engine, execution->snapshot_));
   const query::planner::CandidatePlan& plan = execution->plan_->winner;

@@ -34,12 +34,13 @@
 namespace strata::db {
 
 struct QuerySpec {
-  Document filter;            // {} matches everything
-  Document sort;              // {} keeps `_id` order
-  Document projection;        // {} returns whole documents
-  int64_t skip = 0;           // >= 0
-  int64_t limit = 0;          // > 0 caps the result; 0 means no limit
-  query::planner::Hint hint;  // find's `hint` (none by default)
+  Document filter;             // {} matches everything
+  Document sort;               // {} keeps `_id` order
+  Document projection;         // {} returns whole documents
+  int64_t skip = 0;            // >= 0
+  int64_t limit = 0;           // > 0 caps the result; 0 means no limit
+  query::planner::Hint hint;   // find's `hint` (none by default)
+  bool use_plan_cache = true;  // false: plan afresh and cache nothing (explain)
 };
 
 class QueryExecution {
@@ -49,7 +50,8 @@ class QueryExecution {
   // `indexes` are the collection's indexes for the planner (none: collection scans only).
   static absl::StatusOr<std::unique_ptr<QueryExecution>> Create(
       const engine::StorageEngine& engine, engine::CollectionHandle collection, QuerySpec spec,
-      std::vector<query::planner::IndexInfo> indexes = {});
+      std::vector<query::planner::IndexInfo> indexes = {},
+      query::planner::PlanCache* plan_cache = nullptr);
 
   // The next result's BSON bytes, or nullopt at the end. Valid until the next call.
   absl::StatusOr<std::optional<absl::string_view>> Next();
@@ -67,6 +69,8 @@ class QueryExecution {
   const query::planner::PlanChoice* plan() const { return plan_.has_value() ? &*plan_ : nullptr; }
   const std::vector<query::planner::IndexInfo>& indexes() const { return indexes_; }
   const QuerySpec& spec() const { return spec_; }
+  // The query's shape (explain's queryHash; the plan cache's key).
+  const query::planner::QueryShape& shape() const { return shape_; }
 
   // The parsed filter (never null after Create).
   const query::match::MatchExpression& filter() const { return *filter_; }
@@ -96,6 +100,7 @@ class QueryExecution {
   QuerySpec spec_;
   std::vector<query::planner::IndexInfo> indexes_;
   std::optional<query::planner::PlanChoice> plan_;
+  query::planner::QueryShape shape_;
   query::match::MatchExpressionPtr filter_;
   std::optional<query::sort::SortSpec> sort_;                // set when sorting
   std::optional<query::projection::Projection> projection_;  // set when projecting

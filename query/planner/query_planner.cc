@@ -12,6 +12,7 @@
 #include "engine/record_store.h"
 #include "query/exec/index_cursor.h"
 #include "query/planner/cost_model.h"
+#include "query/planner/plan_cache.h"
 
 namespace strata::query::planner {
 namespace {
@@ -208,6 +209,100 @@ double SortCost(double rows) {
   return rows > 1 ? rows * std::log2(rows) * CostModel::kSortPerComparison : 0;
 }
 
+// How many results the request wants at most (skip + limit), 0 when unlimited.
+double Wanted(const PlanRequest& request) {
+  return request.limit > 0 ? static_cast<double>(request.skip + request.limit) : 0;
+}
+
+bool WantsSort(const PlanRequest& request) {
+  return request.sort != nullptr && !request.sort->empty();
+}
+
+// The index scan of `indexes[position]` for the request, its bounds, scan ranges and the keys
+// inside them (counted by a dive); nullopt when the planner's rules leave the index out
+// (a hint overrides the sparse, partial and "bounds nothing" rules).
+absl::StatusOr<std::optional<CandidatePlan>> IndexCandidate(
+    const PlanRequest& request, const std::vector<IndexInfo>& indexes, int position, bool hinted,
+    const engine::StorageEngine& engine, const std::shared_ptr<engine::Snapshot>& snapshot) {
+  const IndexInfo& index = indexes[position];
+  if (!index.ready || index.hidden) return std::nullopt;
+  CandidatePlan plan;
+  plan.kind = AccessKind::kIndexScan;
+  plan.index = position;
+  plan.hinted = hinted;
+  ASSIGN_OR_RETURN(plan.bounds, BuildIndexBounds(*request.filter, index.shape));
+  if (!hinted) {
+    if (index.partial_filter.has_value() &&
+        !FilterImpliesPartial(request.filter_document, index.partial_filter->view())) {
+      return std::nullopt;
+    }
+    if (index.sparse && LeadingBoundsAdmitMissing(plan.bounds.bounds)) return std::nullopt;
+  }
+  if (WantsSort(request)) {
+    plan.provides_sort = ProvidesSort(index, plan.bounds, *request.sort, &plan.backward);
+  }
+  if (!hinted && plan.bounds.bounded_prefix == 0 && !plan.provides_sort) return std::nullopt;
+  ASSIGN_OR_RETURN(plan.ranges,
+                   index::BuildScanRanges(plan.bounds.bounds, index.format.descending));
+  if (plan.bounds.bounded_prefix == 0) {
+    plan.keys = static_cast<double>(index.entries);  // the whole index: its counter
+  } else {
+    ASSIGN_OR_RETURN(plan.keys,
+                     EstimateKeys(index, plan.ranges, plan.bounds.bounds, engine, snapshot));
+  }
+  plan.bound_keys = plan.keys;
+  return plan;
+}
+
+// Rows, keys, documents and cost of an index scan plan, given the matching rows estimated
+// from every candidate.
+void CostIndexScan(const PlanRequest& request, double rows, CandidatePlan* plan) {
+  const double wanted = Wanted(request);
+  const bool wants_sort = WantsSort(request);
+  plan->rows = std::min(rows, plan->keys);
+  double fraction = 1.0;
+  if (wanted > 0 && (plan->provides_sort || !wants_sort)) {
+    fraction = std::min(1.0, wanted / std::max(1.0, plan->rows));
+  }
+  plan->keys *= fraction;  // a streaming plan with a limit stops early
+  plan->docs = plan->keys;
+  plan->cost = static_cast<double>(plan->ranges.ranges.size()) * CostModel::kSeekPerRange +
+               plan->keys * (CostModel::kKeyPerEntry + CostModel::kFetchPerDocument);
+  if (wants_sort && !plan->provides_sort) plan->cost += SortCost(plan->rows);
+}
+
+// The cached index scan for this request, re-derived from its actual values; nullopt when
+// it no longer fits (see plan_cache.h): the caller plans from scratch.
+absl::StatusOr<std::optional<PlanChoice>> ReuseCachedPlan(
+    const PlanRequest& request, const CachedPlan& cached, const std::vector<IndexInfo>& indexes,
+    const engine::StorageEngine& engine, const std::shared_ptr<engine::Snapshot>& snapshot) {
+  const double n = std::max<double>(1, static_cast<double>(request.collection_documents));
+  const double then = std::max<double>(1, static_cast<double>(cached.collection_documents));
+  if (n > then * PlanCache::kMaxSizeDrift || n * PlanCache::kMaxSizeDrift < then) {
+    return std::nullopt;
+  }
+  int position = -1;
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    if (indexes[i].name == cached.index_name) position = static_cast<int>(i);
+  }
+  if (position < 0) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<CandidatePlan> plan,
+                   IndexCandidate(request, indexes, position, /*hinted=*/false, engine, snapshot));
+  if (!plan.has_value() || plan->provides_sort != cached.provides_sort ||
+      plan->backward != cached.backward ||
+      plan->keys > std::max(cached.keys * PlanCache::kReplanFactor,
+                            cached.keys + static_cast<double>(CostModel::kDiveCap))) {
+    return std::nullopt;
+  }
+  double rows = plan->bounds.bounded_prefix > 0 ? std::min(n, plan->keys) : n;
+  if (request.id_point) rows = std::min(rows, 1.0);
+  CostIndexScan(request, rows, &*plan);
+  PlanChoice choice;
+  choice.winner = *std::move(plan);
+  choice.from_plan_cache = true;
+  return choice;
+}
+
 }  // namespace
 
 absl::StatusOr<Hint> Hint::Parse(const bson_iter_t& value) {
@@ -241,8 +336,8 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
                                       const engine::StorageEngine& engine,
                                       std::shared_ptr<engine::Snapshot> snapshot) {
   const double n = std::max<double>(1, static_cast<double>(request.collection_documents));
-  const bool wants_sort = request.sort != nullptr && !request.sort->empty();
-  const double wanted = request.limit > 0 ? static_cast<double>(request.skip + request.limit) : 0;
+  const bool wants_sort = WantsSort(request);
+  const double wanted = Wanted(request);
 
   // A pinned `_id` is one point read: nothing can beat it, so no other candidate is built
   // (no bounds, no index dives on this hot path). MongoDB's IDHACK has no rejected plans either.
@@ -253,6 +348,20 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     choice.winner.docs = 1;
     choice.winner.cost = CostModel::kPointRead;
     return choice;
+  }
+
+  // A cached plan for this shape, when it still fits these values.
+  const bool cacheable = request.plan_cache != nullptr && request.hint.kind == Hint::Kind::kNone;
+  if (cacheable) {
+    if (std::optional<CachedPlan> cached = request.plan_cache->Lookup(request.shape_key)) {
+      ASSIGN_OR_RETURN(std::optional<PlanChoice> reused,
+                       ReuseCachedPlan(request, *cached, indexes, engine, snapshot));
+      if (reused.has_value()) {
+        request.plan_cache->CountHit();
+        return *std::move(reused);
+      }
+      request.plan_cache->Evict(request.shape_key);
+    }
   }
 
   // Which index a hint names, if any.
@@ -278,35 +387,14 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
   // Index candidates first: their key counts also estimate the matching rows.
   double rows = n;
   for (size_t i = 0; i < indexes.size(); ++i) {
-    const IndexInfo& index = indexes[i];
     const bool hinted = static_cast<int>(i) == hinted_index;
     if (request.hint.kind != Hint::Kind::kNone && !hinted) continue;
-    if (!index.ready || index.hidden) continue;
-    CandidatePlan plan;
-    plan.kind = AccessKind::kIndexScan;
-    plan.index = static_cast<int>(i);
-    plan.hinted = hinted;
-    ASSIGN_OR_RETURN(plan.bounds, BuildIndexBounds(*request.filter, index.shape));
-    if (!hinted) {
-      if (index.partial_filter.has_value() &&
-          !FilterImpliesPartial(request.filter_document, index.partial_filter->view())) {
-        continue;
-      }
-      if (index.sparse && LeadingBoundsAdmitMissing(plan.bounds.bounds)) continue;
-    }
-    if (wants_sort)
-      plan.provides_sort = ProvidesSort(index, plan.bounds, *request.sort, &plan.backward);
-    if (!hinted && plan.bounds.bounded_prefix == 0 && !plan.provides_sort) continue;
-    ASSIGN_OR_RETURN(plan.ranges,
-                     index::BuildScanRanges(plan.bounds.bounds, index.format.descending));
-    if (plan.bounds.bounded_prefix == 0) {
-      plan.keys = static_cast<double>(index.entries);  // the whole index: its counter
-    } else {
-      ASSIGN_OR_RETURN(plan.keys,
-                       EstimateKeys(index, plan.ranges, plan.bounds.bounds, engine, snapshot));
-    }
-    if (plan.bounds.bounded_prefix > 0) rows = std::min(rows, plan.keys);
-    candidates.push_back(std::move(plan));
+    ASSIGN_OR_RETURN(
+        std::optional<CandidatePlan> plan,
+        IndexCandidate(request, indexes, static_cast<int>(i), hinted, engine, snapshot));
+    if (!plan.has_value()) continue;
+    if (plan->bounds.bounded_prefix > 0) rows = std::min(rows, plan->keys);
+    candidates.push_back(*std::move(plan));
   }
   if (request.id_point) rows = std::min(rows, 1.0);
 
@@ -361,18 +449,7 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
   }
 
   // Costs, now that the matching rows are estimated.
-  for (CandidatePlan& plan : candidates) {
-    plan.rows = std::min(rows, plan.keys);
-    double fraction = 1.0;
-    if (wanted > 0 && (plan.provides_sort || !wants_sort)) {
-      fraction = std::min(1.0, wanted / std::max(1.0, plan.rows));
-    }
-    plan.keys *= fraction;  // a streaming plan with a limit stops early
-    plan.docs = plan.keys;
-    plan.cost = static_cast<double>(plan.ranges.ranges.size()) * CostModel::kSeekPerRange +
-                plan.keys * (CostModel::kKeyPerEntry + CostModel::kFetchPerDocument);
-    if (wants_sort && !plan.provides_sort) plan.cost += SortCost(plan.rows);
-  }
+  for (CandidatePlan& plan : candidates) CostIndexScan(request, rows, &plan);
   if (union_candidate.has_value()) candidates.push_back(std::move(*union_candidate));
   // `_id` ranges of the documents themselves.
   if (request.hint.kind == Hint::Kind::kNone && !request.id_point) {
@@ -414,6 +491,13 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
   choice.winner = std::move(candidates.front());
   for (size_t i = 1; i < candidates.size(); ++i)
     choice.rejected.push_back(std::move(candidates[i]));
+  if (cacheable && choice.winner.kind == AccessKind::kIndexScan) {
+    const CandidatePlan& winner = choice.winner;
+    request.plan_cache->Insert(
+        request.shape_key,
+        CachedPlan{indexes[winner.index].name, winner.backward, winner.provides_sort,
+                   winner.bound_keys, request.collection_documents});
+  }
   return choice;
 }
 

@@ -33,6 +33,7 @@
 #include "index/index_key_layout.h"
 #include "query/match/match_expression.h"
 #include "query/planner/index_bounds_builder.h"
+#include "query/planner/plan_cache.h"
 #include "query/sort/sort_spec.h"
 #include "strata/document.h"
 
@@ -89,6 +90,9 @@ struct PlanRequest {
   bool id_point = false;             // the filter pins `_id` to one value
   int64_t collection_documents = 0;  // engine statistics
   uint32_t collection_id = 0;        // whose records an `_id` range scan reads
+  // The collection's plan cache and this request's shape (plan_cache.h); null: plan afresh.
+  PlanCache* plan_cache = nullptr;
+  std::string shape_key;
 };
 
 enum class AccessKind {
@@ -107,9 +111,10 @@ struct CandidatePlan {
   bool backward = false;       // index or collection scanned in descending order
   bool provides_sort = false;  // the access path yields documents in the requested order
   // Estimates (cost_model.h).
-  double keys = 0;  // index keys examined
-  double docs = 0;  // documents read (scanned or fetched)
-  double rows = 0;  // documents matching the filter
+  double keys = 0;        // index keys examined
+  double bound_keys = 0;  // kIndexScan: keys inside the bounds (before a limit stops early)
+  double docs = 0;        // documents read (scanned or fetched)
+  double rows = 0;        // documents matching the filter
   double cost = 0;
   bool hinted = false;
   // kIndexUnion: the index scan of each $or branch, in branch order.
@@ -119,6 +124,7 @@ struct CandidatePlan {
 struct PlanChoice {
   CandidatePlan winner;
   std::vector<CandidatePlan> rejected;  // the other candidates, cheapest first
+  bool from_plan_cache = false;         // reused a cached plan: no other candidate was costed
 };
 
 // Chooses the plan for `request` over `indexes`, diving into indexes on `snapshot` to count

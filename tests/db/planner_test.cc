@@ -163,6 +163,72 @@ TEST_F(PlannerTest, NaturalMinusOneScansTheCollectionBackward) {
               HasSubstr(R"("firstBatch": [{"_id": 1999,)"));
 }
 
+// The plan cache: a shape planned once is reused (one dive into its own index), a value far
+// less selective than the cached one replans, and an index change or planCacheClear empties it.
+TEST_F(PlannerTest, PlanCacheReusesVerifiesAndInvalidates) {
+  Load();
+  auto counters = [&] {
+    auto indexes = db_->index_cache().Get(db_->catalog().Find("test.c"));
+    EXPECT_TRUE(indexes.ok());
+    return (*indexes)->plan_cache().counters();
+  };
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": 99}})").size(), 20u);
+  EXPECT_EQ(counters().entries, 1);
+  EXPECT_EQ(counters().hits, 0);
+  // Same shape, another value: the cached index scan, and the right documents.
+  std::set<int64_t> expected;
+  for (int i = 98; i < 2000; i += 100) expected.insert(i);
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": 98}})"), expected);
+  EXPECT_EQ(counters().hits, 1);
+  // Explain plans afresh and leaves the cache alone; its queryHash names the shape.
+  std::string explain98 = Explain(R"({"find": "c", "filter": {"c": 98}})");
+  std::string explain7 = Explain(R"({"find": "c", "filter": {"c": 7}})");
+  EXPECT_THAT(explain98, HasSubstr(R"("rejectedPlans": [{)"));
+  size_t hash_at = explain98.find("\"queryHash\": \"");
+  ASSERT_NE(hash_at, std::string::npos) << explain98;
+  const std::string hash = explain98.substr(hash_at, 26);
+  EXPECT_THAT(explain7, HasSubstr(hash));
+  EXPECT_THAT(Explain(R"({"find": "c", "filter": {"a": 7}})"), Not(HasSubstr(hash)));
+  EXPECT_EQ(counters().hits, 1);
+  // A range shape: cached for a narrow range, then a range covering everything replans (the
+  // dive counts far more keys than cached) and gets the collection scan it deserves.
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": {"$gte": 99}}})").size(), 20u);
+  const int64_t replans = counters().replans;
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": {"$gte": 0}}, "batchSize": 5000})").size(), 2000u);
+  EXPECT_EQ(counters().replans, replans + 1);
+  EXPECT_THAT(Winning(R"({"find": "c", "filter": {"c": {"$gte": 0}}})"),
+              HasSubstr(R"("stage": "COLLSCAN")"));
+  // planCacheClear empties it; so does any index change (a new index set, a new cache).
+  EXPECT_GT(counters().entries, 0);
+  EXPECT_THAT(Run(R"({"planCacheClear": "c"})"), HasSubstr(R"("ok": 1.0)"));
+  EXPECT_EQ(counters().entries, 0);
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": 5}})").size(), 20u);
+  EXPECT_EQ(counters().entries, 1);
+  ASSERT_THAT(Run(R"({"createIndexes": "c", "indexes": [{"key": {"c": 1}, "name": "c_1"}]})"),
+              HasSubstr(R"("ok": 1.0)"));
+  EXPECT_EQ(counters().entries, 0);
+  EXPECT_THAT(Run(R"({"planCacheClear": "nothing_here"})"), HasSubstr(R"("ok": 1.0)"));
+  EXPECT_THAT(Run(R"({"planCacheClear": "c", "sort": {"a": 1}})"), HasSubstr(R"("code": 2)"));
+}
+
+// A cached plan is re-checked against each request's own values: a partial index chosen for
+// one value is not reused for a value outside its filter.
+TEST_F(PlannerTest, PlanCacheRechecksPartialIndexRulesPerValue) {
+  Load();
+  ASSERT_THAT(Run(R"({"createIndexes": "c", "indexes": [{"key": {"c": 1, "b": 1}, "name": "p",
+                      "partialFilterExpression": {"b": 1}}]})"),
+              HasSubstr(R"("ok": 1.0)"));
+  ASSERT_THAT(Run(R"({"dropIndexes": "c", "index": "c_1_a_-1"})"), HasSubstr(R"("ok": 1.0)"));
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": 7, "b": 1}})").size(), 20u);  // 7 is odd: b 1
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": 7, "b": 1}})"),
+            Ids(R"({"find": "c", "filter": {"c": 7, "b": 1}, "hint": {"$natural": 1}})"));
+  // Same shape, b: 0: the partial index holds none of these documents.
+  std::set<int64_t> expected = Ids(R"({"find": "c", "filter": {"c": 8, "b": 0},
+                                      "hint": {"$natural": 1}})");
+  EXPECT_EQ(expected.size(), 20u);
+  EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": 8, "b": 0}})"), expected);
+}
+
 TEST_F(PlannerTest, OrOfIndexedBranchesIsAnIndexUnion) {
   Load();
   const std::string find =
