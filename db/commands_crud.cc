@@ -388,9 +388,14 @@ absl::Status Count(CommandContext& context, const bson_t& command, bson_t* reply
   }
   // count treats a negative limit as its absolute value, as MongoDB does.
   int64_t limit_value = limit.value_or(0) < 0 ? -*limit : limit.value_or(0);
+  query::planner::Hint hint;
+  bson_iter_t hint_value;
+  if (bson_iter_init_find(&hint_value, &command, "hint")) {
+    ASSIGN_OR_RETURN(hint, query::planner::Hint::Parse(hint_value));
+  }
   ASSIGN_OR_RETURN(int64_t n,
                    context.db.Count(context.Namespace(collection), query.value_or(DocumentView()),
-                                    skip.value_or(0), limit_value));
+                                    skip.value_or(0), limit_value, std::move(hint)));
   bson_append_int32(reply, "n", 1, static_cast<int32_t>(n));
   return absl::OkStatus();
 }

@@ -44,6 +44,7 @@ absl::StatusOr<FindRequest> InnerAsFind(const CommandContext& context, const bso
     if (bson_iter_init_find(&hint, &inner, "hint")) {
       ASSIGN_OR_RETURN(request.spec.hint, query::planner::Hint::Parse(hint));
     }
+    request.spec.count_only = *command_name == "count";
     return request;
   }
   if (*command_name == "update" || *command_name == "delete") {
@@ -136,9 +137,10 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
   inner_view->AsBson(&inner);
   std::string command_name;
   ASSIGN_OR_RETURN(FindRequest request, InnerAsFind(context, inner, &command_name));
-  const QuerySpec spec_copy{
+  QuerySpec spec_copy{
       request.spec.filter.Clone(), request.spec.sort.Clone(), request.spec.projection.Clone(),
       request.spec.skip,           request.spec.limit,        request.spec.hint};
+  spec_copy.count_only = request.spec.count_only;
   auto started = std::chrono::steady_clock::now();
   // Explain always costs every candidate (as MongoDB's explain runs every plan) and leaves
   // the plan cache as it was.

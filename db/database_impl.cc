@@ -492,10 +492,10 @@ absl::StatusOr<Document> DatabaseImpl::Distinct(absl::string_view ns, absl::stri
 }
 
 absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView filter, int64_t skip,
-                                            int64_t limit) {
+                                            int64_t limit, query::planner::Hint hint) {
   RETURN_IF_ERROR(engine::ValidateNamespace(ns));
   engine::CollectionHandle collection = catalog_->Find(ns);
-  if (filter.empty()) {
+  if (filter.empty() && hint.kind == query::planner::Hint::Kind::kNone) {
     if (collection == nullptr) return 0;
     // Every document: the statistics counter, kept exact inside every write transaction.
     ASSIGN_OR_RETURN(engine::CollectionStats stats,
@@ -507,6 +507,8 @@ absl::StatusOr<int64_t> DatabaseImpl::Count(absl::string_view ns, DocumentView f
   spec.filter = Document::Copy(filter);
   spec.skip = skip;
   spec.limit = limit;
+  spec.hint = std::move(hint);
+  spec.count_only = true;
   ASSIGN_OR_RETURN(auto execution, PlanQuery(collection, std::move(spec)));
   int64_t n = 0;
   while (true) {

@@ -140,9 +140,10 @@ class DatabaseImpl {
   absl::StatusOr<Document> Distinct(absl::string_view ns, absl::string_view key,
                                     DocumentView filter);
 
-  // Number of documents matching `filter`, after skip, capped at limit (0 = none).
+  // Number of documents matching `filter`, after skip, capped at limit (0 = none), on the
+  // plan the planner picks (or `hint`): counted from an index when its bounds are exact.
   absl::StatusOr<int64_t> Count(absl::string_view ns, DocumentView filter, int64_t skip,
-                                int64_t limit);
+                                int64_t limit, query::planner::Hint hint = {});
 
   // create/collMod: checks the validation options, then stores them.
   absl::Status CreateCollection(absl::string_view ns, DocumentView options);

@@ -126,6 +126,16 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
       break;
     }
     case AccessKind::kIndexScan: {
+      if (plan.count_scan) {
+        // Keys counted in exact bounds: no FETCH, no filter (MongoDB's COUNT_SCAN).
+        current = Stage("COUNT_SCAN", nullptr, [&](bson_t* b) {
+          AppendIndexScanFields(plan, indexes[plan.index], b);
+          if (counters != nullptr) {
+            bson_append_int64(b, "keysExamined", -1, counters->keys_examined);
+          }
+        });
+        break;
+      }
       Document scan = Stage("IXSCAN", nullptr, [&](bson_t* b) {
         AppendIndexScanFields(plan, indexes[plan.index], b);
         if (counters != nullptr) bson_append_int64(b, "keysExamined", -1, counters->keys_examined);
@@ -158,6 +168,7 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
     current = Stage("PROJECTION_DEFAULT", &current,
                     [&](bson_t* b) { AppendDoc(b, "transformBy", spec.projection.view()); });
   }
+  if (spec.count_only) current = Stage("COUNT", &current, [](bson_t*) {});
   // The root carries the estimate (and the actual rows when executed).
   Document root;
   bson_t* b = root.mutable_bson();

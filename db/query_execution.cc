@@ -91,11 +91,12 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   request.id_point = execution->point_id_key_.has_value();
   request.collection_documents = stats.count;
   request.collection_id = execution->collection_->id;
+  request.count_only = s.count_only;
   execution->shape_ = query::planner::QueryShapeOf(s.filter.view(), s.sort.view(),
                                                    s.projection.view(), s.skip, s.limit);
   if (s.use_plan_cache && plan_cache != nullptr) {
     request.plan_cache = plan_cache;
-    request.shape_key = execution->shape_.key;
+    request.shape_key = s.count_only ? "count:" + execution->shape_.key : execution->shape_.key;
   }
   ASSIGN_OR_RETURN(execution->plan_, query::planner::ChoosePlan(request, execution->indexes_,
                                                                 engine, execution->snapshot_));
@@ -106,6 +107,7 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   if (plan.kind == query::planner::AccessKind::kIndexScan) {
     RETURN_IF_ERROR(execution->OpenIndexScan(plan));
     execution->dedupe_ = execution->indexes_[plan.index].multikey;
+    execution->count_scan_ = plan.count_scan && !execution->filter_can_fail_;
     // The index yields the requested order: no blocking sort.
     if (plan.provides_sort) execution->sort_.reset();
   } else if (plan.kind == query::planner::AccessKind::kIndexUnion) {
@@ -151,6 +153,11 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextFromSource(
         return std::optional<absl::string_view>();
       }
       if (dedupe_ && !seen_ids_.insert(std::string(entry->id_key_string)).second) continue;
+      if (count_scan_) {
+        // The bounds are exact: the key alone says the document matches.
+        static constexpr char kEmptyDocument[] = {5, 0, 0, 0, 0};
+        return std::optional<absl::string_view>(absl::string_view(kEmptyDocument, 5));
+      }
       ASSIGN_OR_RETURN(auto found, store.Get(*snapshot_, collection_->id, entry->id_key_string));
       if (!found.has_value()) {
         return absl::DataLossError("an index entry names a document that does not exist");
@@ -206,6 +213,7 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextMatching() 
     ASSIGN_OR_RETURN(std::optional<absl::string_view> next, NextFromSource());
     if (!next.has_value()) break;
     absl::string_view candidate = *next;
+    if (count_scan_) return std::optional<absl::string_view>(candidate);
     ++docs_examined_;
     if (filter_->Matches(ViewOf(candidate))) return std::optional<absl::string_view>(candidate);
     if (filter_can_fail_) {

@@ -41,6 +41,9 @@ struct QuerySpec {
   int64_t limit = 0;           // > 0 caps the result; 0 means no limit
   query::planner::Hint hint;   // find's `hint` (none by default)
   bool use_plan_cache = true;  // false: plan afresh and cache nothing (explain)
+  // Only the number of results is wanted (count): the execution may return empty documents
+  // counted straight from an index (COUNT_SCAN) instead of the documents themselves.
+  bool count_only = false;
 };
 
 class QueryExecution {
@@ -118,6 +121,7 @@ class QueryExecution {
   absl::flat_hash_set<std::string> seen_ids_;  // `_id` key strings returned by the index scan
   int64_t keys_examined_ = 0;                  // by finished index cursors
   std::string point_value_;
+  bool count_scan_ = false;     // each index key in the ranges is one result; nothing fetched
   bool scan_backward_ = false;  // collection scan in descending `_id` order ($natural: -1)
   bool source_started_ = false;
   bool source_done_ = false;

@@ -256,18 +256,20 @@ absl::StatusOr<std::optional<CandidatePlan>> IndexCandidate(
 
 // Rows, keys, documents and cost of an index scan plan, given the matching rows estimated
 // from every candidate.
-void CostIndexScan(const PlanRequest& request, double rows, CandidatePlan* plan) {
+void CostIndexScan(const PlanRequest& request, const IndexInfo& index, double rows,
+                   CandidatePlan* plan) {
   const double wanted = Wanted(request);
   const bool wants_sort = WantsSort(request);
+  plan->count_scan = request.count_only && plan->bounds.exact && !index.multikey;
   plan->rows = std::min(rows, plan->keys);
   double fraction = 1.0;
   if (wanted > 0 && (plan->provides_sort || !wants_sort)) {
     fraction = std::min(1.0, wanted / std::max(1.0, plan->rows));
   }
   plan->keys *= fraction;  // a streaming plan with a limit stops early
-  plan->docs = plan->keys;
+  plan->docs = plan->count_scan ? 0 : plan->keys;
   plan->cost = static_cast<double>(plan->ranges.ranges.size()) * CostModel::kSeekPerRange +
-               plan->keys * (CostModel::kKeyPerEntry + CostModel::kFetchPerDocument);
+               plan->keys * CostModel::kKeyPerEntry + plan->docs * CostModel::kFetchPerDocument;
   if (wants_sort && !plan->provides_sort) plan->cost += SortCost(plan->rows);
 }
 
@@ -296,7 +298,7 @@ absl::StatusOr<std::optional<PlanChoice>> ReuseCachedPlan(
   }
   double rows = plan->bounds.bounded_prefix > 0 ? std::min(n, plan->keys) : n;
   if (request.id_point) rows = std::min(rows, 1.0);
-  CostIndexScan(request, rows, &*plan);
+  CostIndexScan(request, indexes[position], rows, &*plan);
   PlanChoice choice;
   choice.winner = *std::move(plan);
   choice.from_plan_cache = true;
@@ -449,7 +451,7 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
   }
 
   // Costs, now that the matching rows are estimated.
-  for (CandidatePlan& plan : candidates) CostIndexScan(request, rows, &plan);
+  for (CandidatePlan& plan : candidates) CostIndexScan(request, indexes[plan.index], rows, &plan);
   if (union_candidate.has_value()) candidates.push_back(std::move(*union_candidate));
   // `_id` ranges of the documents themselves.
   if (request.hint.kind == Hint::Kind::kNone && !request.id_point) {

@@ -90,6 +90,9 @@ struct PlanRequest {
   bool id_point = false;             // the filter pins `_id` to one value
   int64_t collection_documents = 0;  // engine statistics
   uint32_t collection_id = 0;        // whose records an `_id` range scan reads
+  // Only the number of matching documents is wanted (count): an index scan whose bounds are
+  // exact needs no fetch (COUNT_SCAN).
+  bool count_only = false;
   // The collection's plan cache and this request's shape (plan_cache.h); null: plan afresh.
   PlanCache* plan_cache = nullptr;
   std::string shape_key;
@@ -110,6 +113,9 @@ struct CandidatePlan {
   index::ScanRanges ranges;
   bool backward = false;       // index or collection scanned in descending order
   bool provides_sort = false;  // the access path yields documents in the requested order
+  // kIndexScan for a count whose bounds are exact on a non-multikey index: every key in the
+  // ranges is one matching document, so keys are counted and no document is read.
+  bool count_scan = false;
   // Estimates (cost_model.h).
   double keys = 0;        // index keys examined
   double bound_keys = 0;  // kIndexScan: keys inside the bounds (before a limit stops early)

@@ -229,6 +229,37 @@ TEST_F(PlannerTest, PlanCacheRechecksPartialIndexRulesPerValue) {
   EXPECT_EQ(Ids(R"({"find": "c", "filter": {"c": 8, "b": 0}})"), expected);
 }
 
+// count with exact bounds on a non-multikey index counts keys and reads no document.
+TEST_F(PlannerTest, CountFromIndexWhenBoundsAreExact) {
+  Load();
+  EXPECT_THAT(Run(R"({"count": "c", "query": {"a": {"$gte": 10, "$lt": 20}}})"),
+              HasSubstr(R"("n": 10)"));
+  std::string explain =
+      Explain(R"({"count": "c", "query": {"a": {"$gte": 10, "$lt": 20}}})", "executionStats");
+  EXPECT_THAT(explain, HasSubstr(R"("winningPlan": {"stage": "COUNT")"));
+  EXPECT_THAT(explain, HasSubstr(R"("stage": "COUNT_SCAN")"));
+  EXPECT_THAT(explain, Not(HasSubstr(R"("stage": "FETCH")")));
+  EXPECT_THAT(explain, HasSubstr(R"("totalDocsExamined": 0)"));
+  // $in points and a compound prefix are exact too.
+  EXPECT_THAT(Run(R"({"count": "c", "query": {"c": {"$in": [3, 4]}, "a": {"$gt": 1000}}})"),
+              HasSubstr(R"("n": 20)"));
+  EXPECT_THAT(Explain(R"({"count": "c", "query": {"c": {"$in": [3, 4]}, "a": {"$gt": 1000}}})"),
+              HasSubstr(R"("stage": "COUNT_SCAN")"));
+  // A residual predicate, or a multikey index, needs the documents.
+  std::string residual = Explain(R"({"count": "c", "query": {"a": {"$lt": 20}, "b": 0}})");
+  EXPECT_THAT(residual, Not(HasSubstr(R"("stage": "COUNT_SCAN")")));
+  EXPECT_THAT(Run(R"({"count": "c", "query": {"a": {"$lt": 20}, "b": 0}})"),
+              HasSubstr(R"("n": 10)"));
+  EXPECT_THAT(Explain(R"({"count": "c", "query": {"tags": 3}, "hint": "tags_1"})"),
+              Not(HasSubstr(R"("stage": "COUNT_SCAN")")));
+  // Skip and limit apply to the keys counted; a hint is honoured.
+  EXPECT_THAT(Run(R"({"count": "c", "query": {"a": {"$lt": 100}}, "skip": 95, "limit": 3})"),
+              HasSubstr(R"("n": 3)"));
+  EXPECT_THAT(Run(R"({"count": "c", "query": {"a": {"$lt": 100}}, "skip": 98})"),
+              HasSubstr(R"("n": 2)"));
+  EXPECT_THAT(Run(R"({"count": "c", "query": {}, "hint": "b_1"})"), HasSubstr(R"("n": 2000)"));
+}
+
 TEST_F(PlannerTest, OrOfIndexedBranchesIsAnIndexUnion) {
   Load();
   const std::string find =
@@ -364,6 +395,14 @@ TEST_F(PlannerTest, EveryHintedPlanGivesTheSameDocuments) {
     EXPECT_EQ(Ids(absl::StrCat(base, R"(, "hint": {"$natural": -1}})")), expected) << filter;
     for (const char* hint : {"a_1", "b_1", "c_1_a_-1", "tags_1"}) {
       EXPECT_EQ(Ids(absl::StrCat(base, R"(, "hint": ")", hint, R"("})")), expected)
+          << filter << " hint " << hint;
+    }
+    // count, from an index when the bounds are exact, agrees.
+    const std::string count = absl::StrCat(R"({"count": "c", "query": )", filter);
+    const std::string n = absl::StrCat(R"("n": )", expected.size(), ",");
+    EXPECT_THAT(Run(absl::StrCat(count, "}")), HasSubstr(n)) << filter;
+    for (const char* hint : {"a_1", "c_1_a_-1"}) {
+      EXPECT_THAT(Run(absl::StrCat(count, R"(, "hint": ")", hint, R"("})")), HasSubstr(n))
           << filter << " hint " << hint;
     }
   }
