@@ -6,7 +6,7 @@
 namespace strata::db {
 
 absl::StatusOr<DatabaseSnapshot> DatabaseSnapshot::Take(DatabaseImpl& db,
-                                                         absl::string_view db_name) {
+                                                        absl::string_view db_name) {
   DatabaseSnapshot view(&db, db.engine().GetSnapshot());
   ASSIGN_OR_RETURN(view.collections_, db.catalog().ListAt(*view.snapshot_, db_name));
   return view;

@@ -104,8 +104,9 @@ int RestoreMain(const std::vector<std::string>& raw_args) {
   dump::Progress progress = dump::Progress::ForStderr(!quiet);
   dump::RestoreResult result = dump::Restore(**db, options, progress);
   absl::Status closed = (*db)->Close();  // syncs the WAL: the restore's one fsync
-  std::cerr << absl::StrFormat("%d document(s) restored successfully. %d document(s) failed to restore.\n",
-                               result.documents, result.failed);
+  std::cerr << absl::StrFormat(
+      "%d document(s) restored successfully. %d document(s) failed to restore.\n", result.documents,
+      result.failed);
   if (!result.status.ok()) {
     std::cerr << "strata restore: " << result.status.message() << "\n";
     return 1;

@@ -86,9 +86,8 @@ absl::Status ArchiveWriter::WriteHeader(const std::vector<ArchivePreludeEntry>& 
   return sink_->Write(kTerminator);
 }
 
-absl::Status ArchiveWriter::WriteNamespaceHeader(absl::string_view db,
-                                                 absl::string_view collection, bool eof,
-                                                 uint64_t crc) {
+absl::Status ArchiveWriter::WriteNamespaceHeader(absl::string_view db, absl::string_view collection,
+                                                 bool eof, uint64_t crc) {
   Document doc;
   bson_t* b = doc.mutable_bson();
   bson_append_utf8(b, "db", -1, db.data(), static_cast<int>(db.size()));
@@ -137,8 +136,8 @@ absl::StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(
                    (static_cast<uint8_t>(magic[2]) << 16) |
                    (static_cast<uint32_t>(static_cast<uint8_t>(magic[3])) << 24);
   if (value != kArchiveMagic) {
-    return absl::DataLossError(
-        absl::StrCat(name, ": not a mongodump archive (wrong magic number; compressed? use --gzip)"));
+    return absl::DataLossError(absl::StrCat(
+        name, ": not a mongodump archive (wrong magic number; compressed? use --gzip)"));
   }
   std::unique_ptr<ArchiveReader> reader(new ArchiveReader(std::move(stream)));
   BsonStream& in = *reader->stream_;
@@ -208,8 +207,9 @@ absl::StatusOr<ArchiveReader::Event> ArchiveReader::Next() {
       return event;
     }
     if (*item == BsonStream::Item::kTerminator) {
-      return absl::DataLossError(absl::StrCat(in.name(), ": at byte offset ", event.offset,
-                                              ": terminator where a namespace header was expected"));
+      return absl::DataLossError(
+          absl::StrCat(in.name(), ": at byte offset ", event.offset,
+                       ": terminator where a namespace header was expected"));
     }
     // A namespace header.
     DocumentView header = in.document();
@@ -222,8 +222,8 @@ absl::StatusOr<ArchiveReader::Event> ArchiveReader::Next() {
     bson_t b;
     bson_iter_t it;
     header.AsBson(&b);
-    bool eof = bson_iter_init_find(&it, &b, "EOF") && BSON_ITER_HOLDS_BOOL(&it) &&
-               bson_iter_bool(&it);
+    bool eof =
+        bson_iter_init_find(&it, &b, "EOF") && BSON_ITER_HOLDS_BOOL(&it) && bson_iter_bool(&it);
     if (!eof) {
       in_segment_ = true;
       db_ = *db;
@@ -245,8 +245,8 @@ absl::StatusOr<ArchiveReader::Event> ArchiveReader::Next() {
     if (!term.ok()) return term.status();
     if (*term != BsonStream::Item::kTerminator) {
       return absl::DataLossError(absl::StrCat(in.name(), ": at byte offset ", in.item_offset(),
-                                              ": missing terminator after the EOF header of ",
-                                              *db, ".", *collection));
+                                              ": missing terminator after the EOF header of ", *db,
+                                              ".", *collection));
     }
     event.kind = Event::kNamespaceEnd;
     event.db = *db;

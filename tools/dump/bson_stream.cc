@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "document/validate.h"
 
@@ -14,7 +15,8 @@ constexpr size_t kReadChunk = size_t{1} << 20;
 constexpr int64_t kMaxDocumentLength = int64_t{16} * 1024 * 1024 + 16 * 1024;
 
 int32_t ReadInt32(const char* p) {
-  uint32_t v = static_cast<uint8_t>(p[0]) | (static_cast<uint32_t>(static_cast<uint8_t>(p[1])) << 8) |
+  uint32_t v = static_cast<uint8_t>(p[0]) |
+               (static_cast<uint32_t>(static_cast<uint8_t>(p[1])) << 8) |
                (static_cast<uint32_t>(static_cast<uint8_t>(p[2])) << 16) |
                (static_cast<uint32_t>(static_cast<uint8_t>(p[3])) << 24);
   return static_cast<int32_t>(v);
@@ -74,8 +76,8 @@ absl::StatusOr<BsonStream::Item> BsonStream::Next(bool terminator_allowed) {
                                            " (a BSON document has at least 5 bytes)"));
   }
   if (length > kMaxDocumentLength) {
-    return Corrupt(consumed_, absl::StrCat("document length ", length,
-                                           " exceeds the maximum of ", kMaxDocumentLength));
+    return Corrupt(consumed_, absl::StrCat("document length ", length, " exceeds the maximum of ",
+                                           kMaxDocumentLength));
   }
   auto got = Fill(static_cast<size_t>(length));
   if (!got.ok()) return got.status();
@@ -85,7 +87,12 @@ absl::StatusOr<BsonStream::Item> BsonStream::Next(bool terminator_allowed) {
   }
   const uint8_t* data = reinterpret_cast<const uint8_t*>(buffer_.data() + pos_);
   absl::Status valid = document::ValidateBson(data, static_cast<size_t>(length));
-  if (!valid.ok()) return Corrupt(consumed_, absl::StrCat("invalid BSON: ", valid.message()));
+  if (!valid.ok()) {
+    absl::string_view reason = valid.message();
+    return Corrupt(consumed_, absl::StartsWith(reason, "invalid BSON")
+                                  ? std::string(reason)
+                                  : absl::StrCat("invalid BSON: ", reason));
+  }
   doc_begin_ = pos_;
   doc_size_ = static_cast<size_t>(length);
   pos_ += doc_size_;

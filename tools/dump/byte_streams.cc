@@ -219,8 +219,8 @@ class GzipSource : public ByteSource {
         in_member_ = false;
         inflateReset(&z_);  // a following member (concatenated gzip) continues the stream
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return absl::DataLossError(absl::StrCat(reader_.path(), ": corrupt gzip data: ",
-                                                z_.msg != nullptr ? z_.msg : "error"));
+        return absl::DataLossError(absl::StrCat(
+            reader_.path(), ": corrupt gzip data: ", z_.msg != nullptr ? z_.msg : "error"));
       }
     }
     return size - z_.avail_out;

@@ -77,7 +77,8 @@ std::optional<std::string> UnescapeCollectionName(absl::string_view file_name) {
         !absl::ascii_isxdigit(file_name[i + 2])) {
       return std::nullopt;
     }
-    out.push_back(static_cast<char>(std::stoi(std::string(file_name.substr(i + 1, 2)), nullptr, 16)));
+    out.push_back(
+        static_cast<char>(std::stoi(std::string(file_name.substr(i + 1, 2)), nullptr, 16)));
     i += 2;
   }
   return out;
@@ -115,7 +116,8 @@ absl::StatusOr<std::vector<CollectionDumpResult>> Dump(db::DatabaseImpl& db,
 
   std::vector<CollectionDumpResult> results;
   if (options.archive.has_value()) {
-    ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> sink, OpenSink(*options.archive, options.compression));
+    ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> sink,
+                     OpenSink(*options.archive, options.compression));
     ArchiveWriter writer(sink.get());
     std::vector<ArchivePreludeEntry> prelude;
     for (const Selected& s : selected) {
@@ -131,7 +133,8 @@ absl::StatusOr<std::vector<CollectionDumpResult>> Dump(db::DatabaseImpl& db,
       progress.Begin(result.ns, s.stats.count, s.stats.data_bytes);
       RETURN_IF_ERROR(StreamCollection(
           snapshot, s, filter.get(), progress,
-          [&](DocumentView doc) { return writer.WriteDocument(db_name, coll_name, doc); }, &result));
+          [&](DocumentView doc) { return writer.WriteDocument(db_name, coll_name, doc); },
+          &result));
       RETURN_IF_ERROR(writer.EndNamespace(db_name, coll_name));
       progress.End(Summary(result));
       results.push_back(std::move(result));
@@ -143,10 +146,12 @@ absl::StatusOr<std::vector<CollectionDumpResult>> Dump(db::DatabaseImpl& db,
   const std::string suffix(CompressionSuffix(options.compression));
   for (const Selected& s : selected) {
     CollectionDumpResult result{s.collection->ns};
-    std::filesystem::path dir = std::filesystem::path(options.out_dir) / std::string(s.collection->db_name());
+    std::filesystem::path dir =
+        std::filesystem::path(options.out_dir) / std::string(s.collection->db_name());
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec) return absl::UnavailableError(absl::StrCat(dir.string(), ": cannot create: ", ec.message()));
+    if (ec)
+      return absl::UnavailableError(absl::StrCat(dir.string(), ": cannot create: ", ec.message()));
     std::string base = (dir / EscapeCollectionName(s.collection->collection_name())).string();
     {
       ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> meta,
@@ -154,7 +159,8 @@ absl::StatusOr<std::vector<CollectionDumpResult>> Dump(db::DatabaseImpl& db,
       RETURN_IF_ERROR(meta->Write(s.metadata));
       RETURN_IF_ERROR(meta->Close());
     }
-    ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> bson, OpenSink(base + ".bson" + suffix, options.compression));
+    ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> bson,
+                     OpenSink(base + ".bson" + suffix, options.compression));
     progress.Begin(result.ns, s.stats.count, s.stats.data_bytes);
     RETURN_IF_ERROR(StreamCollection(
         snapshot, s, filter.get(), progress,

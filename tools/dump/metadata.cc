@@ -188,7 +188,8 @@ absl::StatusOr<CollectionMetadata> ParseMetadataJson(absl::string_view text) {
   while (bson_iter_next(&it)) {
     absl::string_view key = bson_iter_key(&it);
     if (key == "options") {
-      if (!BSON_ITER_HOLDS_DOCUMENT(&it)) return absl::InvalidArgumentError("options: not an object");
+      if (!BSON_ITER_HOLDS_DOCUMENT(&it))
+        return absl::InvalidArgumentError("options: not an object");
       metadata.options = Document::Copy(SubView(it));
     } else if (key == "indexes") {
       if (!BSON_ITER_HOLDS_ARRAY(&it)) return absl::InvalidArgumentError("indexes: not an array");

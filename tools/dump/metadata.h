@@ -25,10 +25,10 @@
 namespace strata::tools::dump {
 
 struct CollectionMetadata {
-  Document options;              // {} when absent
+  Document options;               // {} when absent
   std::vector<Document> indexes;  // as listed (the _id index included when present)
-  std::string uuid;              // hex, "" when absent
-  std::string collection_name;   // "" when absent
+  std::string uuid;               // hex, "" when absent
+  std::string collection_name;    // "" when absent
   std::string type = "collection";
 };
 

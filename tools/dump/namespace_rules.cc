@@ -12,7 +12,8 @@ void AppendLiteral(char c, std::string* regex) {
 }
 
 // '*' → ".*", "\x" → literal x, `$name$` → a capture group when `variables` is given.
-absl::StatusOr<std::regex> Compile(const std::string& pattern, std::vector<std::string>* variables) {
+absl::StatusOr<std::regex> Compile(const std::string& pattern,
+                                   std::vector<std::string>* variables) {
   std::string regex;
   for (size_t i = 0; i < pattern.size(); ++i) {
     char c = pattern[i];
@@ -66,7 +67,8 @@ absl::StatusOr<NamespaceRules> NamespaceRules::Make(const std::vector<std::strin
     for (size_t p = rule.to.find('$'); p != std::string::npos;) {
       size_t end = rule.to.find('$', p + 1);
       if (end == std::string::npos) {
-        return absl::InvalidArgumentError(absl::StrCat("--nsTo '", to[i], "': unterminated $variable$"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--nsTo '", to[i], "': unterminated $variable$"));
       }
       std::string name = rule.to.substr(p + 1, end - p - 1);
       if (std::find(rule.variables.begin(), rule.variables.end(), name) == rule.variables.end()) {
@@ -97,7 +99,8 @@ std::string NamespaceRules::Rename(const std::string& ns) const {
     if (!std::regex_match(ns, match, rule.from)) continue;
     std::string out = rule.to;
     for (size_t v = 0; v < rule.variables.size(); ++v) {
-      out = absl::StrReplaceAll(out, {{absl::StrCat("$", rule.variables[v], "$"), match[v + 1].str()}});
+      out = absl::StrReplaceAll(out,
+                                {{absl::StrCat("$", rule.variables[v], "$"), match[v + 1].str()}});
     }
     return out;
   }

@@ -1,5 +1,6 @@
 // Progress of a dump or restore on stderr: on a terminal a redrawn bar
-//   test.users  [##########..........]  51.2%  512000/1000000 docs  48.1/94.0 MB  61.3 MB/s  ETA 0:01
+//   test.users  [##########..........]  51.2%  512000/1000000 docs  48.1/94.0 MB  61.3 MB/s  ETA
+//   0:01
 // otherwise (a pipe, a log file) one plain line per second and a final line per collection.
 // Totals may be unknown (0): the bar then shows counts and rate only. Not thread-safe.
 #ifndef STRATA_TOOLS_DUMP_PROGRESS_H_

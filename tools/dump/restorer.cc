@@ -86,8 +86,8 @@ class CollectionLoader {
       }
       Document reply = db::Dispatch(db_, command.view(), db_name);
       if (!ReplyOk(reply)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("cannot create ", result_->ns, " with the dump's options: ", ReplyError(reply)));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "cannot create ", result_->ns, " with the dump's options: ", ReplyError(reply)));
       }
     }
     for (const Document& spec : metadata.indexes) {
@@ -308,8 +308,8 @@ absl::Status Restorer::RestoreDirectory(const std::string& root) {
     if (entry.is_directory()) {
       db_dirs.push_back(entry.path());
     } else {
-      progress_.Line(absl::StrCat("skipping ", entry.path().string(),
-                                  ": not a database directory"));
+      progress_.Line(
+          absl::StrCat("skipping ", entry.path().string(), ": not a database directory"));
     }
   }
   std::sort(db_dirs.begin(), db_dirs.end());
@@ -413,8 +413,8 @@ absl::Status Restorer::RestoreArchive(const std::string& path) {
 
 RestoreResult Restore(db::DatabaseImpl& db, const RestoreOptions& options, Progress& progress) {
   RestoreResult empty;
-  auto rules = NamespaceRules::Make(options.ns_include, options.ns_exclude, options.ns_from,
-                                    options.ns_to);
+  auto rules =
+      NamespaceRules::Make(options.ns_include, options.ns_exclude, options.ns_from, options.ns_to);
   if (!rules.ok()) {
     empty.status = rules.status();
     return empty;

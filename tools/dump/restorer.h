@@ -50,12 +50,12 @@ struct RestoreOptions {
 };
 
 struct CollectionRestoreResult {
-  std::string source_ns;  // in the dump
-  std::string ns;         // restored into
-  int64_t documents = 0;  // inserted
-  int64_t failed = 0;     // rejected (duplicate key, validation, …)
-  int64_t bytes = 0;      // of inserted documents
-  int indexes = 0;        // secondary indexes built
+  std::string source_ns;            // in the dump
+  std::string ns;                   // restored into
+  int64_t documents = 0;            // inserted
+  int64_t failed = 0;               // rejected (duplicate key, validation, …)
+  int64_t bytes = 0;                // of inserted documents
+  int indexes = 0;                  // secondary indexes built
   std::vector<std::string> errors;  // options/index problems
 };
 
