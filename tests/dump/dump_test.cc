@@ -39,7 +39,8 @@ std::unique_ptr<db::DatabaseImpl> OpenDb(const std::string& path) {
   return db.ok() ? std::move(*db) : nullptr;
 }
 
-Document RunCommand(db::DatabaseImpl& db, const Document& command, const std::string& db_name = "test") {
+Document RunCommand(db::DatabaseImpl& db, const Document& command,
+                    const std::string& db_name = "test") {
   Document reply = db::Dispatch(db, command.view(), db_name);
   bson_iter_t it;
   EXPECT_TRUE(bson_iter_init_find(&it, reply.bson(), "ok") && bson_iter_as_double(&it) == 1.0)
@@ -143,7 +144,8 @@ void LoadDataSet(db::DatabaseImpl& db) {
   for (const Document& d : docs) views.push_back(d.view());
   auto inserted = db.Insert("test.all", views, true);
   ASSERT_TRUE(inserted.ok()) << inserted.status();
-  ASSERT_EQ(inserted->inserted, 40) << (inserted->errors.empty() ? "" : inserted->errors[0].status.ToString());
+  ASSERT_EQ(inserted->inserted, 40)
+      << (inserted->errors.empty() ? "" : inserted->errors[0].status.ToString());
   RunCommand(db, Json(R"({"createIndexes": "all", "indexes": [
       {"key": {"email": 1}, "name": "email_1", "unique": true},
       {"key": {"int32": -1, "string": 1}, "name": "compound"},
@@ -152,7 +154,10 @@ void LoadDataSet(db::DatabaseImpl& db) {
       {"key": {"array": 1}, "name": "hidden_multikey", "hidden": true}]})"));
   RunCommand(db, Json(R"({"create": "empty", "validator": {"$jsonSchema": {"required": ["name"],
       "properties": {"age": {"bsonType": "int", "minimum": 0}}}}, "validationAction": "warn"})"));
-  RunCommand(db, Json(R"({"insert": "small", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 2}, {"_id": 3, "a": 3}]})"),
+  RunCommand(
+      db,
+      Json(
+          R"({"insert": "small", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 2}, {"_id": 3, "a": 3}]})"),
       "other");
 }
 
@@ -249,7 +254,8 @@ TEST_P(RoundTripTest, EveryTypeIndexAndValidatorSurvives) {
   EXPECT_EQ(result.failed, 0);
   ExpectSameContents(*source, *target);
   // The validator still works after the restore: int32 must be int or long.
-  auto rejected = target->Insert("test.all", {Json(R"({"_id": 100, "int32": "x", "email": "a@x.org"})").view()}, true);
+  auto rejected = target->Insert(
+      "test.all", {Json(R"({"_id": 100, "int32": "x", "email": "a@x.org"})").view()}, true);
   ASSERT_OK(rejected);
   ASSERT_EQ(rejected->errors.size(), 1u);
   EXPECT_THAT(rejected->errors[0].status.message(), HasSubstr("Document failed validation"));
@@ -324,7 +330,8 @@ uint64_t SlowCrc64(absl::string_view bytes) {
   uint64_t crc = ~uint64_t{0};
   for (unsigned char byte : bytes) {
     crc ^= byte;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? (crc >> 1) ^ 0xC96C5795D7870F42ULL : crc >> 1;
+    for (int bit = 0; bit < 8; ++bit)
+      crc = (crc & 1) ? (crc >> 1) ^ 0xC96C5795D7870F42ULL : crc >> 1;
   }
   return ~crc;
 }
@@ -333,6 +340,11 @@ TEST(ArchiveTest, Crc64IsGoCrc64Ecma) {
   EXPECT_EQ(Crc64(0, "123456789"), 0x995DC9BBDF1939FAULL);  // CRC-64/XZ check value
   EXPECT_EQ(Crc64(Crc64(0, "1234"), "56789"), 0x995DC9BBDF1939FAULL);
   EXPECT_EQ(Crc64(0, ""), 0u);
+  std::string bytes;
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(Crc64(0, bytes), SlowCrc64(bytes)) << i;
+    bytes.push_back(static_cast<char>(i * 37 + 11));
+  }
 }
 
 TEST(ArchiveTest, WrittenLayoutMatchesTheSpecification) {
@@ -354,7 +366,8 @@ TEST(ArchiveTest, WrittenLayoutMatchesTheSpecification) {
   };
   auto next_doc = [&]() {
     int32_t length = int32_at(p);
-    Document d = Document::Copy(DocumentView(reinterpret_cast<const uint8_t*>(bytes.data() + p), length));
+    Document d =
+        Document::Copy(DocumentView(reinterpret_cast<const uint8_t*>(bytes.data() + p), length));
     p += static_cast<size_t>(length);
     return d;
   };
@@ -467,18 +480,19 @@ TEST(DumpSnapshotTest, DumpIsOneInstantWhileWritersRun) {
   ASSERT_OK(Restore(*target, restore, progress).status);
   std::vector<std::set<int64_t>> seen(kWriters);
   {
-  auto snapshot = db::DatabaseSnapshot::Take(*target);
-  ASSERT_OK(snapshot);
-  for (const auto& collection : snapshot->collections()) {
-    for (auto it = snapshot->Records(*collection); it->Valid(); it->Next()) {
-      Document d = Document::Copy(DocumentView(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
-      bson_iter_t field;
-      if (!bson_iter_init_find(&field, d.bson(), "writer")) continue;
-      int w = bson_iter_int32(&field);
-      ASSERT_TRUE(bson_iter_init_find(&field, d.bson(), "seq"));
-      seen[static_cast<size_t>(w)].insert(bson_iter_int64(&field));
+    auto snapshot = db::DatabaseSnapshot::Take(*target);
+    ASSERT_OK(snapshot);
+    for (const auto& collection : snapshot->collections()) {
+      for (auto it = snapshot->Records(*collection); it->Valid(); it->Next()) {
+        Document d = Document::Copy(
+            DocumentView(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
+        bson_iter_t field;
+        if (!bson_iter_init_find(&field, d.bson(), "writer")) continue;
+        int w = bson_iter_int32(&field);
+        ASSERT_TRUE(bson_iter_init_find(&field, d.bson(), "seq"));
+        seen[static_cast<size_t>(w)].insert(bson_iter_int64(&field));
+      }
     }
-  }
   }  // the snapshot is released before Close
   int64_t total = 0;
   for (int w = 0; w < kWriters; ++w) {
@@ -513,7 +527,8 @@ TEST(DumpFilterTest, DatabaseCollectionAndQuery) {
   EXPECT_EQ((*dumped)[0].documents, 2);
   EXPECT_FALSE(fs::exists(dir.Sub("dump/test")));
   dump.query = Json(R"({"a": {"$bogus": 1}})");
-  EXPECT_THAT(Dump(*source, dump, progress), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--query")));
+  EXPECT_THAT(Dump(*source, dump, progress),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--query")));
   ASSERT_OK(source->Close());
 }
 
@@ -556,8 +571,9 @@ TEST(MongodumpCompatibilityTest, DirectoryWithIndexes) {
   EXPECT_EQ(r.result.collections[0].ns, "test.foo");
   EXPECT_EQ(r.result.collections[0].documents, 1);
   EXPECT_EQ(r.result.collections[0].indexes, 1);
-  EXPECT_THAT(IndexesOf(*r.db, "test.foo"),
-              HasSubstr(R"({"v": 2, "key": {"f": 1.0}, "name": "f_1", "expireAfterSeconds": 1000})"));
+  EXPECT_THAT(
+      IndexesOf(*r.db, "test.foo"),
+      HasSubstr(R"({"v": 2, "key": {"f": 1.0}, "name": "f_1", "expireAfterSeconds": 1000})"));
   ASSERT_OK(r.db->Close());
 }
 
@@ -639,10 +655,14 @@ TEST(CorruptInputTest, BadDocumentsNameOffsetAndReason) {
     int64_t restored;
     std::string message;
   } cases[] = {
-      {FileBytes(kData + "/bsondump/bad_type.bson"), 0, "at byte offset 0: invalid BSON: unknown BSON type 0xaa"},
-      {FileBytes(kData + "/bsondump/random_bytes.bson"), 0, "at byte offset 0: document length 1625369376 exceeds"},
-      {sample + FileBytes(kData + "/bsondump/bad_cstring.bson"), 4, "at byte offset 283: invalid BSON"},
-      {sample + std::string("\x03\x00\x00\x00", 4), 4, "at byte offset 283: invalid document length 3"},
+      {FileBytes(kData + "/bsondump/bad_type.bson"), 0,
+       "at byte offset 0: invalid BSON: unknown BSON type 0xaa"},
+      {FileBytes(kData + "/bsondump/random_bytes.bson"), 0,
+       "at byte offset 0: document length 1625369376 exceeds"},
+      {sample + FileBytes(kData + "/bsondump/bad_cstring.bson"), 4,
+       "at byte offset 283: invalid BSON"},
+      {sample + std::string("\x03\x00\x00\x00", 4), 4,
+       "at byte offset 283: invalid document length 3"},
       {sample + "ab", 4, "at byte offset 283: truncated document: only 2 bytes left"},
   };
   for (const Case& c : cases) {
@@ -756,7 +776,8 @@ TEST(MetadataTest, OperatorKeysSurviveTheJsonReader) {
             R"({"a": {"$type": ["int", "string"]}, "b": {"$regex": "^x", "$options": "i"}, )"
             R"("c": {"$binary": {"base64": "AQID", "subType": "00"}}, "d": {"$in": [1]}})");
   EXPECT_OK(ParseMetadataJson(""));
-  EXPECT_THAT(ParseMetadataJson("{\"indexes\": 5}"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("indexes")));
+  EXPECT_THAT(ParseMetadataJson("{\"indexes\": 5}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("indexes")));
 }
 
 TEST(EscapeTest, CollectionNamesAsMongodump) {
@@ -786,9 +807,13 @@ TEST(DumpCliTest, DumpAndRestoreThroughTheCommandLine) {
       {cli, "restore", "--db", dir.Sub("b"), "--archive=" + dir.Sub("x.agz"), "--gzip"});
   ASSERT_EQ(restored.exit_code, 0) << restored.stderr_text;
   EXPECT_THAT(restored.stderr_text, HasSubstr("restored test.c: 2 documents"));
-  EXPECT_THAT(restored.stderr_text, HasSubstr("2 document(s) restored successfully. 0 document(s) failed"));
-  auto found = ::strata::testing::RunProcess(
-      {cli, "--db", dir.Sub("b"), "run"}, R"({"listIndexes": "c"})" "\n" R"({"find": "c"})" "\n");
+  EXPECT_THAT(restored.stderr_text,
+              HasSubstr("2 document(s) restored successfully. 0 document(s) failed"));
+  auto found =
+      ::strata::testing::RunProcess({cli, "--db", dir.Sub("b"), "run"}, R"({"listIndexes": "c"})"
+                                                                        "\n"
+                                                                        R"({"find": "c"})"
+                                                                        "\n");
   EXPECT_THAT(found.stdout_text, HasSubstr(R"("name": "x_1", "unique": true)"));
   EXPECT_THAT(found.stdout_text, HasSubstr(R"({"_id": 2, "x": "two"})"));
 
@@ -803,7 +828,8 @@ TEST(DumpCliTest, DumpAndRestoreThroughTheCommandLine) {
 
   auto usage = ::strata::testing::RunProcess({cli, "restore", "--db", dir.Sub("c")});
   EXPECT_EQ(usage.exit_code, 2);
-  auto archive_stdout = ::strata::testing::RunProcess({cli, "dump", "--db", dir.Sub("a"), "--archive", "--quiet"});
+  auto archive_stdout =
+      ::strata::testing::RunProcess({cli, "dump", "--db", dir.Sub("a"), "--archive", "--quiet"});
   ASSERT_EQ(archive_stdout.exit_code, 0);
   EXPECT_EQ(archive_stdout.stdout_text.substr(0, 4), std::string("\x6d\xe2\x99\x81", 4));
 }
