@@ -113,7 +113,8 @@ int main() {
   int64_t count = 1000000;
   if (const char* env = std::getenv("STRATA_DUMP_BENCH_DOCS")) count = std::atoll(env);
   const char* tmp = std::getenv("TMPDIR");
-  fs::path root = fs::path(tmp != nullptr ? tmp : "/tmp") / ("strata-dump-bench-" + std::to_string(getpid()));
+  fs::path root =
+      fs::path(tmp != nullptr ? tmp : "/tmp") / ("strata-dump-bench-" + std::to_string(getpid()));
   fs::remove_all(root);
   fs::create_directories(root);
 
@@ -166,7 +167,8 @@ int main() {
     if (with_index) {
       // Add an index to the dump's metadata: {score: 1}.
       std::string meta = (root / "dump-directory" / "bench" / "docs.metadata.json").string();
-      std::string text = R"({"options": {}, "indexes": [{"v": 2, "key": {"_id": 1}, "name": "_id_"}, {"v": 2, "key": {"score": 1}, "name": "score_1"}]})";
+      std::string text =
+          R"({"options": {}, "indexes": [{"v": 2, "key": {"_id": 1}, "name": "_id_"}, {"v": 2, "key": {"score": 1}, "name": "score_1"}]})";
       FILE* f = std::fopen(meta.c_str(), "w");
       std::fputs(text.c_str(), f);
       std::fclose(f);
@@ -184,7 +186,8 @@ int main() {
 
   double copy_rate = bytes / copy_seconds / 1e6;
   std::printf("%lld documents, %.1f MB of BSON\n\n", static_cast<long long>(count), bytes / 1e6);
-  std::printf("| step | seconds | MB/s | documents/s | vs file copy |\n| --- | --- | --- | --- | --- |\n");
+  std::printf(
+      "| step | seconds | MB/s | documents/s | vs file copy |\n| --- | --- | --- | --- | --- |\n");
   for (const Row& row : rows) {
     double rate = bytes / row.seconds / 1e6;
     std::printf("| %s | %.2f | %.1f | %.0f | %.3f |\n", row.what.c_str(), row.seconds, rate,
