@@ -372,6 +372,21 @@ std::vector<CollectionHandle> Catalog::List(absl::string_view db) const {
   return result;
 }
 
+absl::StatusOr<std::vector<CollectionHandle>> Catalog::ListAt(const Snapshot& snapshot,
+                                                              absl::string_view db) const {
+  const std::string prefix = CollectionDescriptorPrefix();
+  std::unique_ptr<rocksdb::Iterator> it(
+      engine_->db()->NewIterator(snapshot.ReadOptions(), engine_->catalog()));
+  std::vector<CollectionHandle> result;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<CollectionInfo> info,
+                     DecodeDescriptor(absl::string_view(it->value().data(), it->value().size())));
+    if (db.empty() || info->db_name() == db) result.push_back(std::move(info));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the catalog"));
+  return result;
+}
+
 std::vector<std::string> Catalog::ListDatabases() const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<std::string> result;

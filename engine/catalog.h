@@ -100,6 +100,13 @@ class Catalog {
   // Names of databases that have at least one collection, sorted.
   std::vector<std::string> ListDatabases() const;
 
+  // The collections of database `db` (all when empty) as they were at `snapshot`, read from
+  // the descriptors in the catalog column family (not the live in-memory copy), so they agree
+  // with the documents read on the same snapshot. Sorted by namespace. kDataLoss on an
+  // unreadable descriptor.
+  absl::StatusOr<std::vector<CollectionHandle>> ListAt(const Snapshot& snapshot,
+                                                       absl::string_view db = {}) const;
+
  private:
   explicit Catalog(StorageEngine* engine) : engine_(engine) {}
   // Adds the deletes of a dropped collection to `batch`.
