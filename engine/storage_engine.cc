@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "base/kill_point.h"
 #include "engine/collection_stats.h"
 #include "engine/key_layout.h"
 #include "engine/rocks_status.h"
@@ -141,6 +142,7 @@ std::shared_ptr<Snapshot> StorageEngine::GetSnapshot() const {
 absl::Status StorageEngine::WriteBatchUnlocked(rocksdb::WriteBatch* batch, absl::string_view what) {
   rocksdb::TransactionDBWriteOptimizations optimizations;
   optimizations.skip_concurrency_control = true;
+  MaybeKill("batch.before_write");
   return FromRocks(db_->Write(WriteOptions(), optimizations, batch), what);
 }
 

@@ -19,18 +19,18 @@
 // timing-dependent, the workload is not). STRATA_CRASH_LOOP_CYCLES sets the kills per test
 // (default 110 durable + 90 relaxed); STRATA_CRASH_LOOP_SECONDS=<n> instead runs each test for
 // n seconds (the long mode: hours).
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <random>
 #include <string>
@@ -105,6 +105,9 @@ TEST(CrashLoopChild, Run) {
   options.durability =
       EnvInt("STRATA_LOOP_DURABLE", 1) == 1 ? Durability::kDurable : Durability::kRelaxed;
   options.ttl_monitor_interval_seconds = 0;
+  // Small index-build batches, so builds have many phases to be killed between.
+  options.index_build_memory_bytes =
+      static_cast<size_t>(EnvInt("STRATA_LOOP_INDEX_MEMORY", 64 << 20));
   auto db = Database::Open(dir, options);
   if (!db.ok()) {
     std::fprintf(stderr, "child: open failed: %s\n", db.status().ToString().c_str());
@@ -115,6 +118,7 @@ TEST(CrashLoopChild, Run) {
   workload.seed = std::strtoull(std::getenv("STRATA_LOOP_SEED"), nullptr, 10);
   workload.first_seq = testing::LastLogSeq(log) + 1;
   workload.max_ops = EnvInt("STRATA_LOOP_MAX_OPS", -1);
+  workload.fsync_log = EnvInt("STRATA_LOOP_LOG_FSYNC", 1) == 1;
   auto done = testing::RunWorkload(**db, log, workload);
   if (!done.ok()) {
     std::fprintf(stderr, "child: workload failed: %s\n", done.status().ToString().c_str());
@@ -128,8 +132,8 @@ class CrashLoop {
  public:
   CrashLoop(uint64_t seed, Durability durability) : rng_(seed), durability_(durability) {}
 
-  // One cycle. `extra_env` goes to the child. When `expect_exit` the child is expected to die
-  // on its own (a kill point) within 60 s instead of being killed.
+  // One cycle. `extra_env` goes to the child. With `self_kill` the child must SIGKILL itself
+  // (a kill point) instead of being killed by us.
   void Cycle(const std::vector<std::string>& extra_env = {}, bool self_kill = false) {
     // A torn last line (the child died inside write(2)) would glue onto the next child's.
     if (truncate(log_.c_str(), static_cast<off_t>(offset_)) != 0 && errno != ENOENT) {
@@ -147,6 +151,8 @@ class CrashLoop {
     if (self_kill) {
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
+      ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+          << "the kill point was not reached: the child " << DescribeWait(status);
     } else {
       // Mostly: wait for the first logged operation, then a random while. Sometimes: kill
       // early, during open and recovery.
@@ -239,6 +245,42 @@ void RunLoop(Durability durability, int64_t default_cycles) {
     if (seconds > 0 && loop.kills() % 100 == 0) std::cout << loop.Summary() << std::endl;
   }
   std::cout << "[ crash    ] " << name << ": " << loop.Summary() << std::endl;
+}
+
+// Kill points (base/kill_point.h): the child runs the workload with STRATA_KILL_POINT set and
+// SIGKILLs itself at the n-th pass of one named point; the same checks follow, and an index
+// whose build was cut short is either complete (validate checks every ready index's entries)
+// or absent after reopen, never listed half-built.
+TEST(CrashLoop, KillPoints) {
+  const uint64_t seed = SeedFromEnvironment();
+  std::cout << "[ crash    ] KillPoints seed=" << seed << " (replay: STRATA_CRASH_SEED=" << seed
+            << ")" << std::endl;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  CrashLoop loop(seed, Durability::kDurable);
+  const char* points[] = {
+      "write.before_commit",       "write.after_commit",     "batch.before_write",
+      "catalog.create_collection", "catalog.set_indexes",    "catalog.allocate_index_id",
+      "catalog.drop_collection",   "index_build.registered", "index_build.after_batch",
+      "index_build.before_ready",  "index_build.after_ready"};
+  const int rounds = static_cast<int>(EnvInt("STRATA_KILL_POINT_ROUNDS", 2));
+  int fired = 0;
+  for (int round = 0; round < rounds; ++round) {
+    for (const char* point : points) {
+      SCOPED_TRACE(point);
+      // The first pass of a point is often at startup; later passes land mid-workload.
+      const int n = round == 0 ? 1 : 2 + static_cast<int>(rng() % 3);
+      loop.Cycle({"STRATA_KILL_POINT=" + std::string(point) + ":" + std::to_string(n),
+                  "STRATA_LOOP_MAX_OPS=3000", "STRATA_LOOP_INDEX_MEMORY=4096",
+                  // kill -9 keeps what write(2) gave the OS: no need to sync the log.
+                  "STRATA_LOOP_LOG_FSYNC=0"},
+                 /*self_kill=*/true);
+      if (::testing::Test::HasFailure()) return;
+      ++fired;
+    }
+  }
+  std::cout << "[ crash    ] KillPoints: " << fired << " kill points fired; " << loop.Summary()
+            << std::endl;
 }
 
 TEST(CrashLoop, DurableKill9Loop) { RunLoop(Durability::kDurable, 110); }

@@ -211,7 +211,10 @@ absl::StatusOr<std::vector<LogRecord>> ReadLog(const std::string& path, uint64_t
 
 void ApplyRecord(const LogRecord& record, WorkloadState* state) {
   const int c = record.collection;
-  if (record.op == "ci") {
+  if (record.op == "drc") {
+    state->docs[c].clear();
+    state->indexes[c].clear();
+  } else if (record.op == "ci") {
     state->indexes[c].insert(record.key);
   } else if (record.op == "di") {
     state->indexes[c].erase(record.key);
@@ -243,8 +246,8 @@ absl::StatusOr<ObservedState> ReadWorkloadState(Database& db) {
         if (!next->has_value()) break;
         std::optional<DocValue> value = DocValue::From((*next)->view());
         if (!value.has_value()) {
-          observed.problems.push_back(DescribeProblem(
-              c, "a document nobody wrote: " + (*next)->ToJson().substr(0, 200)));
+          observed.problems.push_back(
+              DescribeProblem(c, "a document nobody wrote: " + (*next)->ToJson().substr(0, 200)));
           continue;
         }
         if (!unique_values.insert(value->u).second) {
@@ -321,9 +324,9 @@ std::vector<std::string> CompareWorkloadState(const WorkloadState& observed,
         for (const std::string& name : names) absl::StrAppend(&text, name, " ");
         return text;
       };
-      problems.push_back(DescribeProblem(c, absl::StrCat("indexes: got [", join(observed.indexes[c]),
-                                                         "], want [", join(expected.indexes[c]),
-                                                         "]")));
+      problems.push_back(
+          DescribeProblem(c, absl::StrCat("indexes: got [", join(observed.indexes[c]), "], want [",
+                                          join(expected.indexes[c]), "]")));
     }
   }
   if (!problems.empty() && in_flight.has_value()) {
@@ -410,8 +413,8 @@ absl::StatusOr<int64_t> RunWorkload(Database& db, const std::string& log_path,
     const int c = static_cast<int>(rng() % kWorkloadCollections);
     Collection collection = db.GetCollection(kWorkloadDb, WorkloadCollection(c));
     uint64_t dice = rng() % 100;
-    if (live[c].size() < 5 && dice >= 30 && dice < 90) dice = 0;       // insert first
-    if (live[c].size() > 150 && dice < 30) dice = 50;                  // then shrink
+    if (live[c].size() < 5 && dice >= 30 && dice < 94) dice = 0;  // insert first
+    if (live[c].size() > 150 && dice < 30) dice = 50;             // then shrink
     const size_t victim = live[c].empty() ? 0 : rng() % live[c].size();
     const int64_t victim_id = live[c].empty() ? 0 : live[c][victim];
     if (dice < 30) {  // insert
@@ -491,8 +494,29 @@ absl::StatusOr<int64_t> RunWorkload(Database& db, const std::string& log_path,
       RETURN_IF_ERROR(begin("dup", c, std::to_string(value.id), "="));
       auto inserted = collection.InsertOne(value.ToDocument().view());
       if (MongoErrorCode(inserted.status()) != 11000) {
-        return unexpected("duplicate insert", inserted.ok() ? absl::InternalError("accepted")
-                                                            : inserted.status());
+        return unexpected("duplicate insert",
+                          inserted.ok() ? absl::InternalError("accepted") : inserted.status());
+      }
+    } else if (rng() % 6 == 0) {  // drop the collection, then recreate its base indexes
+      RETURN_IF_ERROR(begin("drc", c, "-", "-"));
+      Document command;
+      bson_append_utf8(command.mutable_bson(), "drop", 4, WorkloadCollection(c).c_str(), -1);
+      bson_append_utf8(command.mutable_bson(), "$db", 3, kWorkloadDb, -1);
+      Document reply = db.RunCommand(command.view());
+      bson_iter_t ok;
+      if (!bson_iter_init_find(&ok, reply.bson(), "ok") || bson_iter_as_double(&ok) != 1.0) {
+        return unexpected("drop", absl::InternalError(reply.ToJson()));
+      }
+      RETURN_IF_ERROR(ack());
+      docs[c].clear();
+      live[c].clear();
+      extra[c] = false;
+      for (const BaseIndex& index : kBaseIndexes) {
+        RETURN_IF_ERROR(begin("ci", c, index.name, "-"));
+        auto created = collection.CreateIndex(ParseOrEmpty(index.keys).view(),
+                                              ParseOrEmpty(index.options).view());
+        if (!created.ok()) return unexpected("createIndex", created.status());
+        if (index.name != std::string_view(kBaseIndexes[2].name)) RETURN_IF_ERROR(ack());
       }
     } else {  // create or drop the extra index
       if (extra[c]) {

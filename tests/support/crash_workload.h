@@ -2,8 +2,9 @@
 // point tests and the power-cut tests.
 //
 // The workload: seeded random inserts, $set updates, deletes, upserts, findAndModify ($inc),
-// inserts that must fail with DuplicateKey, and createIndexes/dropIndexes of an extra index,
-// on three collections, each with a unique index {u: 1}, a compound index {a: 1, c: -1} and a
+// inserts that must fail with DuplicateKey, createIndexes/dropIndexes of an extra index, and
+// now and then a drop of a whole collection (its base indexes recreated at once), on three
+// collections, each with a unique index {u: 1}, a compound index {a: 1, c: -1} and a
 // multikey index {tags: 1}. Before each operation it appends
 //     B <seq> <op> <collection> <key> <value>\n
 // and after the operation returned as expected
@@ -48,7 +49,7 @@ struct WorkloadState {
 // One line pair of the log.
 struct LogRecord {
   int64_t seq = 0;
-  std::string op;  // ins upd del ups fam dup ci di
+  std::string op;  // ins upd del ups fam dup ci di drc
   int collection = 0;
   std::string key;    // _id or index name
   std::string value;  // JSON, "-" or "="
