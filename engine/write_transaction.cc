@@ -98,8 +98,11 @@ absl::Status WriteTransaction::Commit() {
                           EncodeStatsDelta(delta.count, delta.bytes)));
   }
   finished_ = true;
+  RETURN_IF_ERROR(engine_->ResumeIfStopped());
   MaybeKill("write.before_commit");
-  RETURN_IF_ERROR(FromRocks(txn_->Commit(), "committing"));
+  rocksdb::Status s = txn_->Commit();
+  engine_->NoteWriteStatus(s);
+  RETURN_IF_ERROR(FromRocks(s, "committing"));
   MaybeKill("write.after_commit");
   return absl::OkStatus();
 }
