@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 
 #include <filesystem>
@@ -45,6 +46,18 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const DatabaseOptions& opti
   return cf;
 }
 
+// Turns off RocksDB's own recovery from background errors (for a full disk it polls for free
+// space every few seconds, and a manual Resume meanwhile fails with Busy): the engine resumes
+// on the next write instead (StorageEngine::ResumeIfStopped), so the first write after space
+// was freed succeeds.
+class ManualRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& path,
@@ -75,6 +88,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   db_options.manual_wal_flush = false;  // true would lose acknowledged writes on kill -9
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 4;
+  db_options.listeners.push_back(std::make_shared<ManualRecovery>());
   if (hooks.file_system != nullptr) {
     engine->env_ = rocksdb::NewCompositeEnv(hooks.file_system);
     db_options.env = engine->env_.get();
@@ -167,8 +181,15 @@ absl::Status StorageEngine::WriteBatchUnlocked(rocksdb::WriteBatch* batch, absl:
 
 absl::Status StorageEngine::ResumeIfStopped() {
   if (!stopped_.load(std::memory_order_acquire)) return absl::OkStatus();
-  rocksdb::Status s = db_->Resume();
-  if (!s.ok()) return FromRocks(s, "the database stopped writing after an I/O error");
+  // TransactionDB (a StackableDB) does not forward Resume: resume the DB under it.
+  rocksdb::Status s = db_->GetBaseDB()->Resume();
+  if (!s.ok()) {
+    // Busy/Incomplete: a recovery is under way; still the error that stopped the database.
+    if (s.IsBusy() || s.IsIncomplete()) s = rocksdb::Status::IOError("recovery in progress");
+    return FromRocks(s,
+                     "the database stopped writing after an I/O error (it resumes on the "
+                     "next write once the cause is gone; reopen it if it does not)");
+  }
   stopped_.store(false, std::memory_order_release);
   return absl::OkStatus();
 }

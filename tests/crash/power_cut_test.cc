@@ -48,8 +48,8 @@ class PowerCutTest : public ::testing::Test {
   void SetUp() override {
     seed_ = Seed();
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::cout << "[ crash    ] " << name << " seed=" << seed_ << " (replay: STRATA_CRASH_SEED="
-              << seed_ << ")" << std::endl;
+    std::cout << "[ crash    ] " << name << " seed=" << seed_
+              << " (replay: STRATA_CRASH_SEED=" << seed_ << ")" << std::endl;
     rng_.seed(seed_);
     hooks_.file_system = fs_;
     hooks_.write_buffer_bytes = 64 << 10;
@@ -182,7 +182,8 @@ TEST_F(PowerCutTest, RelaxedRecoversAnExactPrefix) {
         << ::testing::PrintToString(testing::CompareWorkloadState(*observed, prefix, in_flight));
     if (HasFailure()) return;
     lost_total += static_cast<int64_t>(acked.size() - std::min(*matched, acked.size()));
-    if (std::getenv("STRATA_POWER_CUT_VERBOSE")) std::cout << "cut " << cycle << ": " << *matched << "/" << acked.size() << std::endl;
+    if (std::getenv("STRATA_POWER_CUT_VERBOSE"))
+      std::cout << "cut " << cycle << ": " << *matched << "/" << acked.size() << std::endl;
     expected = std::move(*observed);
   }
   std::cout << "[ crash    ] " << cuts_ << " power cuts, " << acked_total

@@ -355,7 +355,9 @@ absl::StatusOr<int64_t> RunWorkload(Database& db, const std::string& log_path,
     return status;
   };
   auto unexpected = [&](const char* what, const absl::Status& status) {
-    return absl::InternalError(absl::StrCat("op ", seq, " (", what, "): ", status.ToString()));
+    // The operation's own code, so callers can check the error is typed.
+    return absl::Status(status.ok() ? absl::StatusCode::kInternal : status.code(),
+                        absl::StrCat("op ", seq, " (", what, "): ", status.ToString()));
   };
 
   // The current state, as this process found it.
@@ -505,7 +507,12 @@ absl::StatusOr<int64_t> RunWorkload(Database& db, const std::string& log_path,
       Document reply = db.RunCommand(command.view());
       bson_iter_t ok;
       if (!bson_iter_init_find(&ok, reply.bson(), "ok") || bson_iter_as_double(&ok) != 1.0) {
-        return unexpected("drop", absl::InternalError(reply.ToJson()));
+        // The command layer has no code for I/O errors: recover the type from the message.
+        const std::string text = reply.ToJson();
+        return unexpected(
+            "drop", text.find("disk full") != std::string::npos ? absl::ResourceExhaustedError(text)
+                    : text.find("IO error") != std::string::npos ? absl::UnavailableError(text)
+                                                                 : absl::InternalError(text));
       }
       RETURN_IF_ERROR(ack());
       docs[c].clear();

@@ -98,8 +98,8 @@ class FaultFileSystem : public rocksdb::FileSystemWrapper {
   // A directory change not yet made durable by an fsync of the directory.
   struct DirectoryChange {
     enum Kind { kCreate, kRename } kind;
-    std::string path;  // created file, or rename target
-    std::string from;  // rename source
+    std::string path;                        // created file, or rename target
+    std::string from;                        // rename source
     std::optional<std::string> overwritten;  // the target's old bytes (rename over a file)
   };
   rocksdb::IOStatus PowerOffError() const;
