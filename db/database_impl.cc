@@ -63,10 +63,10 @@ Document IdDocument(const bson_iter_t& id) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::Open(const std::string& path,
-                                                                 const DatabaseOptions& options) {
+absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::Open(
+    const std::string& path, const DatabaseOptions& options, const engine::StorageHooks& hooks) {
   std::unique_ptr<DatabaseImpl> db(new DatabaseImpl());
-  ASSIGN_OR_RETURN(db->engine_, engine::StorageEngine::Open(path, options));
+  ASSIGN_OR_RETURN(db->engine_, engine::StorageEngine::Open(path, options, hooks));
   ASSIGN_OR_RETURN(db->catalog_, engine::Catalog::Load(db->engine_.get()));
   db->records_ = std::make_unique<engine::RecordStore>(db->engine_.get());
   db->index_cache_ = std::make_unique<IndexCache>(db->engine_.get());

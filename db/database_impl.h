@@ -104,7 +104,8 @@ struct IndexSelector {
 class DatabaseImpl {
  public:
   static absl::StatusOr<std::unique_ptr<DatabaseImpl>> Open(const std::string& path,
-                                                            const DatabaseOptions& options);
+                                                            const DatabaseOptions& options,
+                                                            const engine::StorageHooks& hooks = {});
   absl::Status Close();
 
   engine::StorageEngine& engine() { return *engine_; }

@@ -3,6 +3,7 @@
 // database_impl.cc, through IndexWriter.)
 #include "absl/strings/str_cat.h"
 #include "base/error_codes.h"
+#include "base/kill_point.h"
 #include "base/status_macros.h"
 #include "db/database_impl.h"
 #include "db/index_builder.h"
@@ -101,6 +102,7 @@ absl::StatusOr<CreateIndexesResult> DatabaseImpl::CreateIndexes(
 
   // 1. The new indexes enter the catalog not ready (ids allocated, durable).
   ASSIGN_OR_RETURN(engine::CollectionHandle building, catalog_->SetIndexes(ns, std::move(entries)));
+  MaybeKill("index_build.registered");
   // 2. Their entries are built from the documents; 3. they become ready: from that durable
   // write on, queries may use them. On any failure in between the new indexes leave the
   // catalog again, their partial entries range-deleted in that same write (a not-ready index
@@ -116,7 +118,10 @@ absl::StatusOr<CreateIndexesResult> DatabaseImpl::CreateIndexes(
     RETURN_IF_ERROR(builder.Build(*compiled, targets));
     std::vector<engine::IndexEntry> ready = CopyEntries(*building);
     for (engine::IndexEntry& entry : ready) entry.ready = true;
-    return catalog_->SetIndexes(ns, std::move(ready)).status();
+    MaybeKill("index_build.before_ready");
+    RETURN_IF_ERROR(catalog_->SetIndexes(ns, std::move(ready)).status());
+    MaybeKill("index_build.after_ready");
+    return absl::OkStatus();
   };
   if (absl::Status built = build(); !built.ok()) {
     RETURN_IF_ERROR(catalog_->SetIndexes(ns, CopyEntries(*collection)).status());

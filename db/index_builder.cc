@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/kill_point.h"
 #include "base/status_macros.h"
 #include "engine/collection_stats.h"
 #include "engine/key_layout.h"
@@ -105,6 +106,7 @@ absl::Status IndexBuilder::Flush(const CollectionIndexes& indexes, const engine:
       target.written_bytes += static_cast<int64_t>(entry.size() + value.size());
     }
     RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "writing index entries"));
+    MaybeKill("index_build.after_batch");
     stats_.keys += static_cast<int64_t>(target.entries.size());
     ++stats_.batches;
     target.entries.clear();

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
+#include "base/kill_point.h"
 #include "base/status_macros.h"
 #include "engine/rocks_status.h"
 
@@ -225,6 +226,7 @@ absl::StatusOr<CollectionHandle> Catalog::Create(absl::string_view ns, DocumentV
   AppendBigEndian32(next_id_ + 1, &counter);
   RETURN_IF_ERROR(FromRocks(batch.Put(engine_->catalog(), NextCollectionIdKey(), counter),
                             "building a catalog write"));
+  MaybeKill("catalog.create_collection");
   RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "creating a collection"));
   ++next_id_;
   collections_.emplace(info->ns, info);
@@ -305,6 +307,7 @@ absl::StatusOr<CollectionHandle> Catalog::SetIndexes(absl::string_view ns,
     RETURN_IF_ERROR(FromRocks(batch.Put(engine_->catalog(), NextIndexIdKey(), counter),
                               "building a catalog write"));
   }
+  MaybeKill("catalog.set_indexes");
   RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "changing a collection's indexes"));
   next_index_id_ = next_index_id;
   it->second = updated;
@@ -318,6 +321,7 @@ absl::StatusOr<IndexId> Catalog::AllocateIndexId() {
   rocksdb::WriteBatch batch;
   RETURN_IF_ERROR(FromRocks(batch.Put(engine_->catalog(), NextIndexIdKey(), counter),
                             "building a catalog write"));
+  MaybeKill("catalog.allocate_index_id");
   RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "allocating an index id"));
   return next_index_id_++;
 }
@@ -328,6 +332,7 @@ absl::Status Catalog::Drop(absl::string_view ns, const std::vector<OwnedRange>& 
   if (it == collections_.end()) return MongoError(ErrorCode::kNamespaceNotFound, "ns not found");
   rocksdb::WriteBatch batch;
   AddDropToBatch(*it->second, extra, &batch);
+  MaybeKill("catalog.drop_collection");
   RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "dropping a collection"));
   collections_.erase(it);
   return absl::OkStatus();
@@ -356,6 +361,7 @@ absl::Status Catalog::Rename(absl::string_view from, absl::string_view to, bool 
   RETURN_IF_ERROR(FromRocks(batch.Delete(engine_->catalog(), CollectionDescriptorKey(from)),
                             "building a catalog write"));
   RETURN_IF_ERROR(PutDescriptor(*renamed, &batch));
+  MaybeKill("catalog.rename_collection");
   RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "renaming a collection"));
   if (target != collections_.end()) collections_.erase(target);
   collections_.erase(collections_.find(from));

@@ -22,7 +22,7 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context)
       return absl::DataLossError(message);
     case rocksdb::Status::kIOError:
       if (status.subcode() == rocksdb::Status::kNoSpace) {
-        return absl::ResourceExhaustedError(message);
+        return absl::ResourceExhaustedError(absl::StrCat("disk full: ", message));
       }
       return absl::UnavailableError(message);
     case rocksdb::Status::kInvalidArgument:

@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 
 #include <filesystem>
@@ -10,6 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "base/kill_point.h"
+#include "base/status_macros.h"
 #include "engine/collection_stats.h"
 #include "engine/key_layout.h"
 #include "engine/rocks_status.h"
@@ -43,10 +46,23 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const DatabaseOptions& opti
   return cf;
 }
 
+// Turns off RocksDB's own recovery from background errors (for a full disk it polls for free
+// space every few seconds, and a manual Resume meanwhile fails with Busy): the engine resumes
+// on the next write instead (StorageEngine::ResumeIfStopped), so the first write after space
+// was freed succeeds.
+class ManualRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& path,
-                                                                   const DatabaseOptions& options) {
+                                                                   const DatabaseOptions& options,
+                                                                   const StorageHooks& hooks) {
   if (options.block_cache_bytes == 0) {
     return absl::InvalidArgumentError("block_cache_bytes must be > 0");
   }
@@ -72,6 +88,11 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   db_options.manual_wal_flush = false;  // true would lose acknowledged writes on kill -9
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 4;
+  db_options.listeners.push_back(std::make_shared<ManualRecovery>());
+  if (hooks.file_system != nullptr) {
+    engine->env_ = rocksdb::NewCompositeEnv(hooks.file_system);
+    db_options.env = engine->env_.get();
+  }
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::ColumnFamilyOptions catalog_options = MakeColumnFamilyOptions(options, cache, true);
@@ -79,11 +100,18 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   // Collapse statistics operands on write so reading the counters stays cheap between flushes.
   catalog_options.max_successive_merges = 64;
   catalog_options.write_buffer_size = 8 << 20;
+  rocksdb::ColumnFamilyOptions documents_options = MakeColumnFamilyOptions(options, cache, true);
+  rocksdb::ColumnFamilyOptions indexes_options = MakeColumnFamilyOptions(options, cache, false);
+  if (hooks.write_buffer_bytes > 0) {
+    for (auto* cf : {&catalog_options, &documents_options, &indexes_options}) {
+      cf->write_buffer_size = hooks.write_buffer_bytes;
+    }
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {std::string(kCatalogColumnFamily), catalog_options},
-      {std::string(kDocumentsColumnFamily), MakeColumnFamilyOptions(options, cache, true)},
-      {std::string(kIndexesColumnFamily), MakeColumnFamilyOptions(options, cache, false)},
+      {std::string(kDocumentsColumnFamily), documents_options},
+      {std::string(kIndexesColumnFamily), indexes_options},
   };
 
   rocksdb::TransactionDBOptions txn_options;
@@ -116,7 +144,10 @@ StorageEngine::~StorageEngine() { Close().IgnoreError(); }
 absl::Status StorageEngine::Close() {
   if (db_ == nullptr) return absl::OkStatus();
   // DB::Close does not sync the WAL; relaxed-mode writes must reach the disk on a clean close.
-  absl::Status status = FromRocks(db_->SyncWAL(), "syncing the WAL");
+  // After a failed write the WAL writer must not be used again before Resume (RocksDB asserts
+  // on a writer that saw an error), so a database that cannot resume closes without the sync.
+  absl::Status status = ResumeIfStopped();
+  if (status.ok()) status = FromRocks(db_->SyncWAL(), "syncing the WAL");
   for (auto* handle : {default_, catalog_, documents_, indexes_}) {
     if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
@@ -141,7 +172,30 @@ std::shared_ptr<Snapshot> StorageEngine::GetSnapshot() const {
 absl::Status StorageEngine::WriteBatchUnlocked(rocksdb::WriteBatch* batch, absl::string_view what) {
   rocksdb::TransactionDBWriteOptimizations optimizations;
   optimizations.skip_concurrency_control = true;
-  return FromRocks(db_->Write(WriteOptions(), optimizations, batch), what);
+  RETURN_IF_ERROR(ResumeIfStopped());
+  MaybeKill("batch.before_write");
+  rocksdb::Status s = db_->Write(WriteOptions(), optimizations, batch);
+  NoteWriteStatus(s);
+  return FromRocks(s, what);
+}
+
+absl::Status StorageEngine::ResumeIfStopped() {
+  if (!stopped_.load(std::memory_order_acquire)) return absl::OkStatus();
+  // TransactionDB (a StackableDB) does not forward Resume: resume the DB under it.
+  rocksdb::Status s = db_->GetBaseDB()->Resume();
+  if (!s.ok()) {
+    // Busy/Incomplete: a recovery is under way; still the error that stopped the database.
+    if (s.IsBusy() || s.IsIncomplete()) s = rocksdb::Status::IOError("recovery in progress");
+    return FromRocks(s,
+                     "the database stopped writing after an I/O error (it resumes on the "
+                     "next write once the cause is gone; reopen it if it does not)");
+  }
+  stopped_.store(false, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void StorageEngine::NoteWriteStatus(const rocksdb::Status& status) {
+  if (status.IsIOError() || status.IsCorruption()) stopped_.store(true, std::memory_order_release);
 }
 
 uint64_t StorageEngine::ApproximateDiskBytes() const {

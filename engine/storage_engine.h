@@ -5,17 +5,24 @@
 // directory requires every column family to exist (a missing one is corruption: kDataLoss).
 // A directory already open in another process (or another handle in this one) fails with
 // kFailedPrecondition "locked by another process".
+// I/O errors: when a write fails with an I/O error (kUnavailable) or a full disk
+// (kResourceExhausted, "disk full"), RocksDB stops accepting writes (its background error);
+// every later write first calls RocksDB's Resume, and fails with Resume's error (typed the same
+// way) until the cause is gone, so the same handle works again once, e.g., space is freed.
 // Thread safety: all methods are thread-safe. Close (or the destructor) syncs the WAL first.
 #ifndef STRATA_ENGINE_STORAGE_ENGINE_H_
 #define STRATA_ENGINE_STORAGE_ENGINE_H_
 
+#include <rocksdb/env.h>
 #include <rocksdb/utilities/transaction_db.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/storage_hooks.h"
 #include "strata/options.h"
 
 namespace strata::engine {
@@ -46,7 +53,8 @@ class Snapshot {
 class StorageEngine {
  public:
   static absl::StatusOr<std::unique_ptr<StorageEngine>> Open(const std::string& path,
-                                                             const DatabaseOptions& options);
+                                                             const DatabaseOptions& options,
+                                                             const StorageHooks& hooks = {});
   ~StorageEngine();
 
   // Syncs the WAL and closes RocksDB. Idempotent; later calls on this object are invalid.
@@ -70,6 +78,12 @@ class StorageEngine {
   // catalog operations whose callers exclude concurrent writers of the affected keys.
   absl::Status WriteBatchUnlocked(rocksdb::WriteBatch* batch, absl::string_view what);
 
+  // Called by every write before it writes: after a failed write, resumes RocksDB (see the
+  // class comment). OK when there is nothing to resume.
+  absl::Status ResumeIfStopped();
+  // Records the outcome of a write: an I/O error makes the next write resume first.
+  void NoteWriteStatus(const rocksdb::Status& status);
+
   // Total bytes of live SST and memtable data (approximate), for dbStats/listDatabases.
   uint64_t ApproximateDiskBytes() const;
 
@@ -79,6 +93,8 @@ class StorageEngine {
 
   const std::string path_;
   const DatabaseOptions options_;
+  std::unique_ptr<rocksdb::Env> env_;  // when StorageHooks::file_system is set; outlives db_
+  std::atomic<bool> stopped_{false};   // a write failed with an I/O error: resume first
   rocksdb::TransactionDB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* catalog_ = nullptr;
   rocksdb::ColumnFamilyHandle* documents_ = nullptr;

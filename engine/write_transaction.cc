@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/string_view.h"
+#include "base/kill_point.h"
 #include "base/status_macros.h"
 #include "engine/collection_stats.h"
 #include "engine/key_layout.h"
@@ -97,7 +98,13 @@ absl::Status WriteTransaction::Commit() {
                           EncodeStatsDelta(delta.count, delta.bytes)));
   }
   finished_ = true;
-  return FromRocks(txn_->Commit(), "committing");
+  RETURN_IF_ERROR(engine_->ResumeIfStopped());
+  MaybeKill("write.before_commit");
+  rocksdb::Status s = txn_->Commit();
+  engine_->NoteWriteStatus(s);
+  RETURN_IF_ERROR(FromRocks(s, "committing"));
+  MaybeKill("write.after_commit");
+  return absl::OkStatus();
 }
 
 absl::Status RunWriteTransaction(StorageEngine* engine,

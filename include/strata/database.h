@@ -26,7 +26,8 @@ namespace strata {
 
 namespace db {
 class DatabaseImpl;
-}
+class DatabaseTestAccess;  // db/internal/database_test_access.h (tests only)
+}  // namespace db
 
 class Database {
  public:
@@ -52,6 +53,7 @@ class Database {
   absl::Status Close();
 
  private:
+  friend class db::DatabaseTestAccess;
   explicit Database(std::unique_ptr<db::DatabaseImpl> impl);
   std::unique_ptr<db::DatabaseImpl> impl_;
 };
