@@ -22,9 +22,9 @@ struct TypeName {
   Type type;
 };
 constexpr TypeName kTypes[] = {
-    {"auto", Type::kAuto},       {"string", Type::kString},   {"int32", Type::kInt32},
-    {"int64", Type::kInt64},     {"double", Type::kDouble},   {"decimal", Type::kDecimal},
-    {"boolean", Type::kBoolean}, {"binary", Type::kBinary},   {"date", Type::kDate},
+    {"auto", Type::kAuto},       {"string", Type::kString}, {"int32", Type::kInt32},
+    {"int64", Type::kInt64},     {"double", Type::kDouble}, {"decimal", Type::kDecimal},
+    {"boolean", Type::kBoolean}, {"binary", Type::kBinary}, {"date", Type::kDate},
     {"date_go", Type::kDate},    {"date_ms", Type::kDate},
 };
 
@@ -84,8 +84,8 @@ JsonValue AutoValue(const std::string& cell) {
       std::string lower = absl::AsciiStrToLower(cell);
       if (absl::StrContains(lower, "inf") || absl::StrContains(lower, "nan")) {
         v.text = absl::StrContains(lower, "nan") ? "NaN"
-                 : cell[0] == '-'                          ? "-Infinity"
-                                                           : "Infinity";
+                 : cell[0] == '-'                ? "-Infinity"
+                                                 : "Infinity";
       }
       return v;
     }
@@ -95,9 +95,9 @@ JsonValue AutoValue(const std::string& cell) {
 
 absl::StatusOr<JsonValue> TypedValue(const ColumnSpec& column, const std::string& cell) {
   auto failure = [&]() {
-    return absl::InvalidArgumentError(absl::StrCat("could not parse token '", cell,
-                                                   "' to type ", column.type_name, " for column '",
-                                                   column.name, "'"));
+    return absl::InvalidArgumentError(absl::StrCat("could not parse token '", cell, "' to type ",
+                                                   column.type_name, " for column '", column.name,
+                                                   "'"));
   };
   switch (column.type) {
     case Type::kAuto:
@@ -141,8 +141,8 @@ absl::StatusOr<JsonValue> TypedValue(const ColumnSpec& column, const std::string
     case Type::kBinary: {
       std::string bytes;
       if (column.argument == "hex") {
-        if (cell.size() % 2 != 0 ||
-            !std::all_of(cell.begin(), cell.end(), [](char c) { return absl::ascii_isxdigit(c); })) {
+        if (cell.size() % 2 != 0 || !std::all_of(cell.begin(), cell.end(),
+                                                 [](char c) { return absl::ascii_isxdigit(c); })) {
           return failure();
         }
         bytes = absl::HexStringToBytes(cell);
@@ -173,21 +173,21 @@ absl::StatusOr<JsonValue> TypedValue(const ColumnSpec& column, const std::string
 
 std::string GoLayoutToFormat(std::string_view layout) {
   static const std::vector<std::pair<std::string_view, std::string_view>> kGo = {
-      {"January", "%B"}, {"Jan", "%b"},    {"Monday", "%A"}, {"Mon", "%a"}, {"2006", "%Y"},
-      {"Z07:00", "%Ez"}, {"Z0700", "%z"},  {"-07:00", "%Ez"}, {"-0700", "%z"}, {"002", "%j"},
-      {"15", "%H"},      {"01", "%m"},     {"02", "%d"},     {"03", "%I"},  {"04", "%M"},
-      {"05", "%S"},      {"06", "%y"},     {"_2", "%e"},     {"PM", "%p"},  {"pm", "%p"},
-      {"1", "%m"},       {"2", "%d"},      {"3", "%I"},      {"4", "%M"},   {"5", "%S"},
+      {"January", "%B"}, {"Jan", "%b"},   {"Monday", "%A"},  {"Mon", "%a"},   {"2006", "%Y"},
+      {"Z07:00", "%Ez"}, {"Z0700", "%z"}, {"-07:00", "%Ez"}, {"-0700", "%z"}, {"002", "%j"},
+      {"15", "%H"},      {"01", "%m"},    {"02", "%d"},      {"03", "%I"},    {"04", "%M"},
+      {"05", "%S"},      {"06", "%y"},    {"_2", "%e"},      {"PM", "%p"},    {"pm", "%p"},
+      {"1", "%m"},       {"2", "%d"},     {"3", "%I"},       {"4", "%M"},     {"5", "%S"},
   };
   return ConvertLayout(layout, kGo, /*go=*/true);
 }
 
 std::string MsLayoutToFormat(std::string_view layout) {
   static const std::vector<std::pair<std::string_view, std::string_view>> kMs = {
-      {"yyyy", "%Y"}, {"yy", "%y"}, {"MMMM", "%B"}, {"MMM", "%b"}, {"MM", "%m"}, {"M", "%m"},
-      {"dddd", "%A"}, {"ddd", "%a"}, {"dd", "%d"},  {"d", "%d"},   {"HH", "%H"}, {"H", "%H"},
-      {"hh", "%I"},   {"h", "%I"},  {"mm", "%M"},   {"m", "%M"},   {"ss", "%S"}, {"s", "%S"},
-      {"tt", "%p"},   {"zzz", "%Ez"},
+      {"yyyy", "%Y"}, {"yy", "%y"},   {"MMMM", "%B"}, {"MMM", "%b"}, {"MM", "%m"},
+      {"M", "%m"},    {"dddd", "%A"}, {"ddd", "%a"},  {"dd", "%d"},  {"d", "%d"},
+      {"HH", "%H"},   {"H", "%H"},    {"hh", "%I"},   {"h", "%I"},   {"mm", "%M"},
+      {"m", "%M"},    {"ss", "%S"},   {"s", "%S"},    {"tt", "%p"},  {"zzz", "%Ez"},
   };
   return ConvertLayout(layout, kMs, /*go=*/false);
 }
@@ -213,12 +213,12 @@ absl::StatusOr<ColumnSpec> ParseColumnSpec(std::string_view header, bool typed) 
         }
         std::string_view layout(argument.data(), argument.size());
         spec.argument = std::string_view(t.name) == "date_ms" ? MsLayoutToFormat(layout)
-                                                               : GoLayoutToFormat(layout);
+                                                              : GoLayoutToFormat(layout);
       } else if (t.type == Type::kBinary) {
         spec.argument = argument.empty() ? "base64" : std::string(argument);
         if (spec.argument != "base64" && spec.argument != "hex") {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "column '", Sv(header), "': binary() encoding must be base64 or hex"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("column '", Sv(header), "': binary() encoding must be base64 or hex"));
         }
       } else if (!argument.empty()) {
         return absl::InvalidArgumentError(
@@ -238,8 +238,8 @@ absl::StatusOr<ColumnSpec> ParseColumnSpec(std::string_view header, bool typed) 
   }
   spec.name = std::string(name);
   spec.path = absl::StrSplit(spec.name, '.');
-  if (spec.name.empty() ||
-      std::any_of(spec.path.begin(), spec.path.end(), [](const std::string& p) { return p.empty(); })) {
+  if (spec.name.empty() || std::any_of(spec.path.begin(), spec.path.end(),
+                                       [](const std::string& p) { return p.empty(); })) {
     return absl::InvalidArgumentError(absl::StrCat("bad field name '", Sv(header), "'"));
   }
   return spec;
@@ -249,8 +249,8 @@ absl::StatusOr<Document> RecordToDocument(const std::vector<ColumnSpec>& columns
                                           const std::vector<std::string>& cells,
                                           bool ignore_blanks) {
   if (cells.size() > columns.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(cells.size(), " fields, but ", columns.size(),
-                                                   " column names"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(cells.size(), " fields, but ", columns.size(), " column names"));
   }
   JsonValue root;
   root.kind = JsonValue::Kind::kObject;

@@ -20,8 +20,8 @@ struct ColumnSpec {
   std::string name;               // the dotted path
   std::vector<std::string> path;  // its parts
   Type type = Type::kAuto;
-  std::string type_name;          // as written: "int32", "date_go"…
-  std::string argument;           // binary encoding; date: the strftime format (converted)
+  std::string type_name;  // as written: "int32", "date_go"…
+  std::string argument;   // binary encoding; date: the strftime format (converted)
 };
 
 // Parses one column header ("a.b" or, with `typed`, "a.b.int32()").

@@ -73,8 +73,7 @@ bool DelimitedReader::NextCsv(DelimitedRecord* record, absl::Status* error) {
         field.push_back(c);
         ++pos_;
       }
-      if (!field.empty() && field.back() == '\r' &&
-          (pos_ >= text_.size() || text_[pos_] == '\n')) {
+      if (!field.empty() && field.back() == '\r' && (pos_ >= text_.size() || text_[pos_] == '\n')) {
         field.pop_back();
       }
     }

@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "strata/database.h"
@@ -101,7 +101,8 @@ class Loader {
     bson_t* q = query->mutable_bson();
     for (const std::string& field : options_.upsert_fields) {
       bson_iter_t it, found;
-      if (!bson_iter_init(&it, doc.bson()) || !bson_iter_find_descendant(&it, field.c_str(), &found)) {
+      if (!bson_iter_init(&it, doc.bson()) ||
+          !bson_iter_find_descendant(&it, field.c_str(), &found)) {
         return false;
       }
       bson_append_value(q, field.c_str(), static_cast<int>(field.size()), bson_iter_value(&found));
@@ -133,7 +134,8 @@ class Loader {
     Document command;
     bson_t* c = command.mutable_bson();
     const std::string& coll = options_.collection;
-    bson_append_utf8(c, update ? "update" : "insert", -1, coll.data(), static_cast<int>(coll.size()));
+    bson_append_utf8(c, update ? "update" : "insert", -1, coll.data(),
+                     static_cast<int>(coll.size()));
     bson_t array;
     bson_append_array_begin(c, update ? "updates" : "documents", -1, &array);
     for (size_t i = 0; i < batch->size(); ++i) {
@@ -185,8 +187,8 @@ class Loader {
         int64_t first_error = 0;
         bson_iter_t it2, we2, f;
         if (bson_iter_init_find(&it2, reply.bson(), "writeErrors") &&
-            bson_iter_recurse(&it2, &we2) && bson_iter_next(&we2) &&
-            bson_iter_recurse(&we2, &f) && bson_iter_find(&f, "index")) {
+            bson_iter_recurse(&it2, &we2) && bson_iter_next(&we2) && bson_iter_recurse(&we2, &f) &&
+            bson_iter_find(&f, "index")) {
           first_error = bson_iter_as_int64(&f);
         }
         imported_ += first_error;
@@ -301,13 +303,13 @@ void ImportDelimited(std::string_view text, const ImportOptions& options, Loader
 int ParseImportArgs(const std::vector<std::string>& args, ImportOptions* options, bool* help) {
   *help = false;
   ParsedFlags flags;
-  absl::Status parsed = ParseFlags(
-      args,
-      {"db", "collection", "c", "database", "d", "file", "type", "fields", "f", "fieldFile",
-       "mode", "upsertFields", "batchSize"},
-      {"jsonArray", "headerline", "columnsHaveTypes", "ignoreBlanks", "drop", "stopOnError",
-       "relaxed", "help", "upsert"},
-      &flags);
+  absl::Status parsed =
+      ParseFlags(args,
+                 {"db", "collection", "c", "database", "d", "file", "type", "fields", "f",
+                  "fieldFile", "mode", "upsertFields", "batchSize"},
+                 {"jsonArray", "headerline", "columnsHaveTypes", "ignoreBlanks", "drop",
+                  "stopOnError", "relaxed", "help", "upsert"},
+                 &flags);
   auto usage = [&](absl::string_view problem) {
     std::cerr << "strata import: " << problem << "\n" << kUsage;
     return 2;

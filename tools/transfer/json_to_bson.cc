@@ -164,8 +164,8 @@ absl::Status AppendWrapper(bson_t* out, const std::string& key, const JsonValue&
       if (!HasExactKeys(val, {"base64", "subType"}) || b64->kind != Kind::kString ||
           sub->kind != Kind::kString || !absl::Base64Unescape(b64->text, &bytes) ||
           sub->text.empty() || sub->text.size() > 2 ||
-          std::from_chars(sub->text.data(), sub->text.data() + sub->text.size(), subtype, 16)
-                  .ptr != sub->text.data() + sub->text.size()) {
+          std::from_chars(sub->text.data(), sub->text.data() + sub->text.size(), subtype, 16).ptr !=
+              sub->text.data() + sub->text.size()) {
         return Bad(path, "$binary needs {\"base64\": \"…\", \"subType\": \"hex\"}");
       }
       bson_append_binary(out, k, kl, static_cast<bson_subtype_t>(subtype),
@@ -207,8 +207,8 @@ absl::Status AppendWrapper(bson_t* out, const std::string& key, const JsonValue&
       const JsonValue* ref = Member(val, "$ref");
       const JsonValue* id = Member(val, "$id");
       if (val.kind != Kind::kObject || !HasExactKeys(val, {"$ref", "$id"}) ||
-          ref->kind != Kind::kString || id->kind != Kind::kObject ||
-          !HasExactKeys(*id, {"$oid"}) || Member(*id, "$oid")->kind != Kind::kString ||
+          ref->kind != Kind::kString || id->kind != Kind::kObject || !HasExactKeys(*id, {"$oid"}) ||
+          Member(*id, "$oid")->kind != Kind::kString ||
           !bson_oid_is_valid(Member(*id, "$oid")->text.c_str(), 24)) {
         return Bad(path, "$dbPointer needs {\"$ref\": …, \"$id\": {\"$oid\": …}}");
       }

@@ -71,8 +71,8 @@ int RelaxedJsonParser::LineOf(size_t offset) const {
 absl::Status RelaxedJsonParser::Error(absl::string_view message) const {
   size_t line_start = text_.rfind('\n', pos_ == 0 ? 0 : pos_ - 1);
   line_start = (line_start == std::string_view::npos || pos_ == 0) ? 0 : line_start + 1;
-  return absl::InvalidArgumentError(absl::StrCat("line ", LineOf(pos_), ", column ",
-                                                 pos_ - line_start + 1, ": ", message));
+  return absl::InvalidArgumentError(
+      absl::StrCat("line ", LineOf(pos_), ", column ", pos_ - line_start + 1, ": ", message));
 }
 
 void RelaxedJsonParser::SkipSpace() {
@@ -135,7 +135,9 @@ absl::StatusOr<JsonValue> RelaxedJsonParser::ParseValueAt(int depth) {
     return v;
   }
   if (word == "null") return v;
-  if (word == "undefined") return JsonValue::Wrapper("$undefined", JsonValue{.kind = JsonValue::Kind::kBool, .boolean = true});
+  if (word == "undefined")
+    return JsonValue::Wrapper("$undefined",
+                              JsonValue{.kind = JsonValue::Kind::kBool, .boolean = true});
   if (word == "Infinity" || word == "NaN") return Number(word);
   if (Peek() == '(' || word == "MinKey" || word == "MaxKey") return ParseConstructor(word, depth);
   pos_ = start;
@@ -206,12 +208,24 @@ absl::StatusOr<std::string> RelaxedJsonParser::ParseString() {
     if (pos_ >= text_.size()) return Error("unterminated string");
     char e = text_[pos_++];
     switch (e) {
-      case 'n': out.push_back('\n'); break;
-      case 't': out.push_back('\t'); break;
-      case 'r': out.push_back('\r'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case '0': out.push_back('\0'); break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case '0':
+        out.push_back('\0');
+        break;
       case 'u': {
         auto hex4 = [&](uint32_t* cp) {
           if (pos_ + 4 > text_.size()) return false;
@@ -236,7 +250,8 @@ absl::StatusOr<std::string> RelaxedJsonParser::ParseString() {
         AppendUtf8(cp, &out);
         break;
       }
-      default: out.push_back(e);  // \" \' \\ \/ and anything else stands for itself
+      default:
+        out.push_back(e);  // \" \' \\ \/ and anything else stands for itself
     }
   }
 }
@@ -249,10 +264,9 @@ absl::StatusOr<JsonValue> RelaxedJsonParser::ParseNumber() {
     pos_ += 8;
     return Number(std::string(text_.substr(start, pos_ - start)));
   }
-  while (pos_ < text_.size() &&
-         (absl::ascii_isalnum(text_[pos_]) || text_[pos_] == '.' ||
-          ((text_[pos_] == '-' || text_[pos_] == '+') &&
-           (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E')))) {
+  while (pos_ < text_.size() && (absl::ascii_isalnum(text_[pos_]) || text_[pos_] == '.' ||
+                                 ((text_[pos_] == '-' || text_[pos_] == '+') &&
+                                  (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E')))) {
     ++pos_;
   }
   std::string literal(text_.substr(start, pos_ - start));
@@ -272,7 +286,8 @@ absl::StatusOr<JsonValue> RelaxedJsonParser::ParseRegex() {
   v.kind = JsonValue::Kind::kRegex;
   bool in_class = false;
   while (true) {
-    if (pos_ >= text_.size() || text_[pos_] == '\n') return Error("unterminated regular expression");
+    if (pos_ >= text_.size() || text_[pos_] == '\n')
+      return Error("unterminated regular expression");
     char c = text_[pos_++];
     if (c == '\\' && pos_ < text_.size()) {
       v.text.push_back(c);
@@ -284,7 +299,8 @@ absl::StatusOr<JsonValue> RelaxedJsonParser::ParseRegex() {
     if (c == '/' && !in_class) break;
     v.text.push_back(c);
   }
-  while (pos_ < text_.size() && absl::ascii_isalpha(text_[pos_])) v.options.push_back(text_[pos_++]);
+  while (pos_ < text_.size() && absl::ascii_isalpha(text_[pos_]))
+    v.options.push_back(text_[pos_++]);
   return v;
 }
 
@@ -342,16 +358,17 @@ absl::StatusOr<JsonValue> RelaxedJsonParser::ParseConstructor(const std::string&
     } else {
       return fail("needs a date string or milliseconds since the epoch");
     }
-    return JsonValue::Wrapper("$date", JsonValue::Wrapper("$numberLong", Number(absl::StrCat(millis))));
+    return JsonValue::Wrapper("$date",
+                              JsonValue::Wrapper("$numberLong", Number(absl::StrCat(millis))));
   }
   if (name == "NumberInt" || name == "Int32" || name == "NumberLong" || name == "Long" ||
       name == "NumberDecimal" || name == "Decimal128" || name == "Double") {
     const std::string* s = scalar_text(0);
     if (s == nullptr) return fail("needs a number or a numeric string");
-    const char* key = name == "NumberInt" || name == "Int32"    ? "$numberInt"
+    const char* key = name == "NumberInt" || name == "Int32"   ? "$numberInt"
                       : name == "NumberLong" || name == "Long" ? "$numberLong"
-                      : name == "Double"                         ? "$numberDouble"
-                                                                 : "$numberDecimal";
+                      : name == "Double"                       ? "$numberDouble"
+                                                               : "$numberDecimal";
     return JsonValue::Wrapper(key, JsonValue::String(*s));
   }
   if (name == "Timestamp") {
@@ -375,7 +392,8 @@ absl::StatusOr<JsonValue> RelaxedJsonParser::ParseConstructor(const std::string&
       const std::string* s = string_arg(0);
       std::string hex;
       if (s != nullptr) {
-        for (char c : *s) if (c != '-') hex.push_back(c);
+        for (char c : *s)
+          if (c != '-') hex.push_back(c);
       }
       if (hex.size() != 32 || !std::all_of(hex.begin(), hex.end(), absl::ascii_isxdigit)) {
         return fail("needs 32 hex digits");
@@ -425,8 +443,8 @@ absl::StatusOr<int64_t> ParseIsoDate(std::string_view text) {
       return absl::ToUnixMillis(time);
     }
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("'", std::string(text), "' is not an ISO-8601 date (e.g. 2000-07-20T00:00:00Z)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", std::string(text), "' is not an ISO-8601 date (e.g. 2000-07-20T00:00:00Z)"));
 }
 
 absl::StatusOr<Document> ParseRelaxedDocument(std::string_view text) {
