@@ -158,11 +158,11 @@ std::string CsvCell(const bson_iter_t& it) {
 int ParseExportArgs(const std::vector<std::string>& args, ExportOptions* options, bool* help) {
   *help = false;
   ParsedFlags flags;
-  absl::Status parsed = ParseFlags(
-      args,
-      {"db", "collection", "c", "database", "d", "out", "o", "type", "fields", "f", "fieldFile",
-       "query", "q", "sort", "skip", "limit", "jsonFormat"},
-      {"jsonArray", "pretty", "noHeaderLine", "help"}, &flags);
+  absl::Status parsed =
+      ParseFlags(args,
+                 {"db", "collection", "c", "database", "d", "out", "o", "type", "fields", "f",
+                  "fieldFile", "query", "q", "sort", "skip", "limit", "jsonFormat"},
+                 {"jsonArray", "pretty", "noHeaderLine", "help"}, &flags);
   auto usage = [&](absl::string_view problem) {
     std::cerr << "strata export: " << problem << "\n" << kUsage;
     return 2;
@@ -213,7 +213,8 @@ int ParseExportArgs(const std::vector<std::string>& args, ExportOptions* options
     return usage("--jsonFormat must be relaxed or canonical");
   }
   options->json_format = format == "canonical" ? JsonMode::kCanonical : JsonMode::kRelaxed;
-  if (flags.Has("skip") && (!absl::SimpleAtoi(flags.Get("skip"), &options->skip) || options->skip < 0)) {
+  if (flags.Has("skip") &&
+      (!absl::SimpleAtoi(flags.Get("skip"), &options->skip) || options->skip < 0)) {
     return usage("--skip needs a non-negative integer");
   }
   if (flags.Has("limit") &&
@@ -264,7 +265,8 @@ int RunExport(const ExportOptions& options, std::ostream& err) {
   if (!options.csv && !options.fields.empty()) {
     bson_t projection;
     BSON_APPEND_DOCUMENT_BEGIN(f, "projection", &projection);
-    for (const std::string& field : options.fields) BSON_APPEND_INT32(&projection, field.c_str(), 1);
+    for (const std::string& field : options.fields)
+      BSON_APPEND_INT32(&projection, field.c_str(), 1);
     bson_append_document_end(f, &projection);
   }
   BSON_APPEND_INT32(f, "batchSize", 1000);

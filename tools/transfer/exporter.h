@@ -20,20 +20,20 @@
 namespace strata::tools {
 
 struct ExportOptions {
-  std::string data_dir = "./strata-data";  // --db
-  std::string database = "test";           // --database
-  std::string collection;                  // --collection (required)
-  std::string out;                         // --out; empty or "-" writes stdout
-  bool csv = false;                        // --type csv (default json)
-  bool json_array = false;                 // --jsonArray
-  std::vector<std::string> fields;         // --fields / --fieldFile
-  std::string query = "{}";                // --query (relaxed JSON)
-  std::string sort;                        // --sort (relaxed JSON)
-  int64_t skip = 0;                        // --skip
-  int64_t limit = 0;                       // --limit (0: all)
+  std::string data_dir = "./strata-data";     // --db
+  std::string database = "test";              // --database
+  std::string collection;                     // --collection (required)
+  std::string out;                            // --out; empty or "-" writes stdout
+  bool csv = false;                           // --type csv (default json)
+  bool json_array = false;                    // --jsonArray
+  std::vector<std::string> fields;            // --fields / --fieldFile
+  std::string query = "{}";                   // --query (relaxed JSON)
+  std::string sort;                           // --sort (relaxed JSON)
+  int64_t skip = 0;                           // --skip
+  int64_t limit = 0;                          // --limit (0: all)
   JsonMode json_format = JsonMode::kRelaxed;  // --jsonFormat
-  bool pretty = false;                     // --pretty
-  bool no_header_line = false;             // --noHeaderLine
+  bool pretty = false;                        // --pretty
+  bool no_header_line = false;                // --noHeaderLine
 };
 
 // Parses the arguments after `strata export`: 0 ok (or --help printed, *help set), 2 bad usage.

@@ -238,7 +238,11 @@ void ImportJson(std::string_view text, const ImportOptions& options, Loader* loa
       status = parser.Error("expected ',' or ']' after an array element");
     }
     if (!status.ok()) {
-      if (!loader->Fail(status.message())) return;
+      std::string message(status.message());
+      if (parser.LineOf(parser.pos()) != line) {
+        absl::StrAppend(&message, " (in the document starting on line ", line, ")");
+      }
+      if (!loader->Fail(message)) return;
       if (options.json_array) {
         loader->Fail("stopped reading the JSON array after its malformed element");
         return;
