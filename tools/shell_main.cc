@@ -1,0 +1,96 @@
+// `strata shell [--db DIR] [--eval JS]`: an interactive shell on a data directory
+// (tools/transfer/shell_session.h). On a terminal it edits lines and keeps history with
+// libedit (~/.strata_shell_history); from a pipe it reads statements without prompts or banner
+// and exits 1 if any statement failed. A statement spans lines while a bracket is open.
+#include <editline/readline.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "tools/subcommand.h"
+#include "tools/transfer/flags.h"
+#include "tools/transfer/shell_parser.h"
+#include "tools/transfer/shell_session.h"
+#include "tools/transfer/tool_support.h"
+
+namespace {
+
+using strata::tools::ShellSession;
+
+const char kUsage[] = "usage: strata shell [--db DIR] [--eval STATEMENTS] [--quiet]\n";
+
+// Reads one line; false at end of input.
+bool ReadLine(bool tty, const std::string& prompt, std::string* line) {
+  if (!tty) return static_cast<bool>(std::getline(std::cin, *line));
+  char* text = readline(prompt.c_str());
+  if (text == nullptr) return false;
+  *line = text;
+  std::free(text);
+  return true;
+}
+
+int ShellMain(const std::vector<std::string>& args) {
+  strata::tools::ParsedFlags flags;
+  absl::Status parsed = strata::tools::ParseFlags(args, {"db", "eval"}, {"help", "quiet"}, &flags);
+  if (!parsed.ok() || !flags.positional.empty()) {
+    std::cerr << "strata shell: "
+              << (parsed.ok() ? "unexpected argument " + flags.positional[0]
+                              : std::string(parsed.message()))
+              << "\n"
+              << kUsage;
+    return 2;
+  }
+  if (flags.Has("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  const std::string dir = flags.Get("db", "./strata-data");
+  auto db = strata::tools::OpenDataDirectory(dir, /*create=*/true, /*relaxed=*/false, std::cerr);
+  if (!db.ok()) {
+    std::cerr << "strata shell: " << db.status().message() << "\n";
+    return 1;
+  }
+  ShellSession session(db->get(), std::cout, std::cerr);
+  const bool tty = !flags.Has("eval") && isatty(STDIN_FILENO) != 0;
+  std::string history_path;
+  if (tty) {
+    if (const char* home = std::getenv("HOME")) history_path = std::string(home) + "/.strata_shell_history";
+    using_history();
+    if (!history_path.empty()) read_history(history_path.c_str());
+    if (!flags.Has("quiet")) {
+      std::cout << "strata shell on " << dir << " (type help for help, exit to leave)\n";
+    }
+  }
+  if (flags.Has("eval")) {
+    session.Run(flags.Get("eval"));
+  } else {
+    std::string buffer, line;
+    while (true) {
+      std::string prompt = buffer.empty() ? session.database() + "> " : "... ";
+      if (!ReadLine(tty, prompt, &line)) break;
+      buffer += buffer.empty() ? line : "\n" + line;
+      if (strata::tools::NeedsMoreInput(buffer)) continue;
+      if (tty && buffer.find_first_not_of(" \t") != std::string::npos) {
+        add_history(buffer.c_str());
+        if (!history_path.empty()) append_history(1, history_path.c_str());
+      }
+      std::string statement = std::move(buffer);
+      buffer.clear();
+      if (!session.Run(statement)) break;
+    }
+    if (!buffer.empty()) session.Run(buffer);  // an unfinished statement: report its error
+  }
+  absl::Status closed = (*db)->Close();
+  if (!closed.ok()) {
+    std::cerr << "strata shell: " << closed.message() << "\n";
+    return 1;
+  }
+  return !tty && session.had_error() ? 1 : 0;
+}
+
+}  // namespace
+
+STRATA_SUBCOMMAND(shell, "shell [--db DIR] [--eval JS]  interactive mongosh-style shell",
+                  ShellMain);
