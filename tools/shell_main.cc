@@ -56,8 +56,10 @@ int ShellMain(const std::vector<std::string>& args) {
   const bool tty = !flags.Has("eval") && isatty(STDIN_FILENO) != 0;
   std::string history_path;
   if (tty) {
-    if (const char* home = std::getenv("HOME")) history_path = std::string(home) + "/.strata_shell_history";
+    if (const char* home = std::getenv("HOME"))
+      history_path = std::string(home) + "/.strata_shell_history";
     using_history();
+    stifle_history(1000);
     if (!history_path.empty()) read_history(history_path.c_str());
     if (!flags.Has("quiet")) {
       std::cout << "strata shell on " << dir << " (type help for help, exit to leave)\n";
@@ -74,7 +76,6 @@ int ShellMain(const std::vector<std::string>& args) {
       if (strata::tools::NeedsMoreInput(buffer)) continue;
       if (tty && buffer.find_first_not_of(" \t") != std::string::npos) {
         add_history(buffer.c_str());
-        if (!history_path.empty()) append_history(1, history_path.c_str());
       }
       std::string statement = std::move(buffer);
       buffer.clear();
@@ -82,6 +83,7 @@ int ShellMain(const std::vector<std::string>& args) {
     }
     if (!buffer.empty()) session.Run(buffer);  // an unfinished statement: report its error
   }
+  if (tty && !history_path.empty()) write_history(history_path.c_str());
   absl::Status closed = (*db)->Close();
   if (!closed.ok()) {
     std::cerr << "strata shell: " << closed.message() << "\n";

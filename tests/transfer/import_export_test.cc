@@ -36,8 +36,8 @@ std::vector<Document> Docs(const std::string& dir, const std::string& collection
   auto db = Database::Open(dir, options);
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return docs;
-  Document command = testing::Json(absl::StrCat(R"({"find": ")", collection, R"(", "sort": )",
-                                                sort, R"(, "batchSize": 100000})"));
+  Document command = testing::Json(absl::StrCat(R"({"find": ")", collection, R"(", "sort": )", sort,
+                                                R"(, "batchSize": 100000})"));
   Document reply = (*db)->RunCommand("test", command.view());
   bson_iter_t it, batch;
   EXPECT_TRUE(bson_iter_init(&it, reply.bson()) &&
@@ -103,8 +103,9 @@ TEST(ImportTest, JsonArrayAndDefaultCollectionName) {
 
 TEST(ImportTest, ExtendedJsonCanonicalRelaxedAndShellForms) {
   TempDir dir;
-  ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "x"},
-                           R"({"_id": 1, "d": {"$date": "2000-07-20T00:00:00Z"}, "l": {"$numberLong": "5"}}
+  ProcessResult r =
+      Strata({"import", "--db", dir.path(), "-c", "x"},
+             R"({"_id": 1, "d": {"$date": "2000-07-20T00:00:00Z"}, "l": {"$numberLong": "5"}}
 {"_id": 2, "d": {"$date": {"$numberLong": "964051200000"}}, "n": {"$numberDecimal": "1.5"}, "i": {"$numberInt": "7"}}
 {_id: 3, d: ISODate("2000-07-20"), o: ObjectId("5a934e000102030405000000"), 'q': 'single', big: 3000000000, f: 2.5,}
 )");
@@ -176,9 +177,8 @@ TEST(ImportTest, CsvWithFieldsInfersTypes) {
 
 TEST(ImportTest, CsvFieldFileTsvBomAndBlanks) {
   TempDir dir;
-  ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "t", "--type", "tsv",
-                            "--fieldFile", kData + "/test_fields_valid.txt", "--file",
-                            kData + "/test.tsv"});
+  ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "t", "--type", "tsv", "--fieldFile",
+                            kData + "/test_fields_valid.txt", "--file", kData + "/test.tsv"});
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   std::vector<Document> docs = Docs(dir.path(), "t", R"({"a": 1})");
   ASSERT_EQ(docs.size(), 3u);
@@ -195,8 +195,8 @@ TEST(ImportTest, CsvFieldFileTsvBomAndBlanks) {
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   EXPECT_EQ(WithoutId(Docs(dir.path(), "blank", R"({"a": 1})")[1]),
             R"({"a": 5, "b": "", "c": "6e"})");
-  r = Strata({"import", "--db", dir.path(), "-c", "ignored", "--type", "csv", "--fields",
-              "a,b,c", "--ignoreBlanks", "--file", kData + "/test_blanks.csv"});
+  r = Strata({"import", "--db", dir.path(), "-c", "ignored", "--type", "csv", "--fields", "a,b,c",
+              "--ignoreBlanks", "--file", kData + "/test_blanks.csv"});
   EXPECT_EQ(WithoutId(Docs(dir.path(), "ignored", R"({"a": 1})")[0]), R"({"a": 1, "b": 2})");
 }
 
@@ -208,21 +208,23 @@ TEST(ImportTest, CsvQuotingEmbeddedNewlinesAndNestedFields) {
       "Doe,\"Ber\ngen\",,\r\n"
       "\n"
       "Roe,Bod\xc3\xb8,8000,plain\n";
-  ProcessResult r = Strata(
-      {"import", "--db", dir.path(), "-c", "p", "--type", "csv", "--headerline"}, csv);
+  ProcessResult r =
+      Strata({"import", "--db", dir.path(), "-c", "p", "--type", "csv", "--headerline"}, csv);
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   std::vector<Document> docs = Docs(dir.path(), "p", R"({"name": 1})");
   ASSERT_EQ(docs.size(), 3u);
-  EXPECT_EQ(WithoutId(docs[0]), R"({"name": "Doe", "addr": {"city": "Ber\ngen", "zip": ""}, "note": ""})");
-  EXPECT_EQ(WithoutId(docs[1]), R"({"name": "Roe", "addr": {"city": "Bodø", "zip": 8000}, "note": "plain"})");
+  EXPECT_EQ(WithoutId(docs[0]),
+            R"({"name": "Doe", "addr": {"city": "Ber\ngen", "zip": ""}, "note": ""})");
+  EXPECT_EQ(WithoutId(docs[1]),
+            R"({"name": "Roe", "addr": {"city": "Bodø", "zip": 8000}, "note": "plain"})");
   EXPECT_EQ(WithoutId(docs[2]),
             R"({"name": "Smith, J", "addr": {"city": "Oslo", "zip": 150}, "note": "said \"hi\""})");
 }
 
 TEST(ImportTest, CsvBadQuoteAndWrongColumnCountNameTheLine) {
   TempDir dir;
-  ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "bad", "--type", "csv",
-                            "--fields", "a,b,c", "--file", kData + "/test_bad.csv"});
+  ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "bad", "--type", "csv", "--fields",
+                            "a,b,c", "--file", kData + "/test_bad.csv"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.stderr_text, HasSubstr("line 2: bare \" in non-quoted field"));
   EXPECT_THAT(r.stderr_text,
@@ -267,9 +269,9 @@ TEST(ImportTest, ColumnsHaveTypes) {
 
 TEST(ImportTest, BadTypedValueFailsThatRow) {
   TempDir dir;
-  ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "t", "--type", "csv",
-                            "--headerline", "--columnsHaveTypes", "--file",
-                            kData + "/test_type.csv"});
+  ProcessResult r =
+      Strata({"import", "--db", dir.path(), "-c", "t", "--type", "csv", "--headerline",
+              "--columnsHaveTypes", "--file", kData + "/test_type.csv"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.stderr_text,
               HasSubstr("line 4: could not parse token 'BLAH' to type double for column 'number'"));
@@ -313,8 +315,8 @@ TEST(ImportTest, UpsertReplacesAndMergeSetsFields) {
                    "{\"k\": {\"x\": \"a\"}, \"v\": 1, \"keep\": true}\n")
                 .exit_code,
             0);
-  r = Strata({"import", "--db", dir.path(), "-c", "n", "--type", "csv", "--headerline",
-              "--mode", "merge", "--upsertFields", "k.x"},
+  r = Strata({"import", "--db", dir.path(), "-c", "n", "--type", "csv", "--headerline", "--mode",
+              "merge", "--upsertFields", "k.x"},
              "k.x,v\na,2\nb,3\n");
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   docs = Docs(dir.path(), "n", R"({"v": 1})");
@@ -330,8 +332,7 @@ TEST(ImportTest, DropAndUsageErrors) {
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   EXPECT_EQ(Docs(dir.path(), "d").size(), 1u);
   EXPECT_EQ(Strata({"import", "--db", dir.path(), "-c", "d", "--type", "csv"}, "").exit_code, 2);
-  EXPECT_EQ(Strata({"import", "--db", dir.path(), "-c", "d", "--mode", "delete"}, "").exit_code,
-            2);
+  EXPECT_EQ(Strata({"import", "--db", dir.path(), "-c", "d", "--mode", "delete"}, "").exit_code, 2);
   EXPECT_EQ(Strata({"import", "--db", dir.path(), "--bogus"}, "").exit_code, 2);
 }
 
@@ -362,14 +363,16 @@ TEST(ExportTest, JsonQuerySortSkipLimitFields) {
 
 TEST(ExportTest, CsvCellsAndRoundTripThroughImport) {
   TempDir dir;
-  ASSERT_EQ(Strata({"import", "--db", dir.path(), "-c", "src"},
-                   R"({"_id": 1, "s": "a,b", "q": "say \"hi\"", "nl": "x\ny", "n": {"v": 2.5, "w": [1, 2]}, "d": {"$date": "2000-07-20T00:00:00Z"}}
+  ASSERT_EQ(
+      Strata(
+          {"import", "--db", dir.path(), "-c", "src"},
+          R"({"_id": 1, "s": "a,b", "q": "say \"hi\"", "nl": "x\ny", "n": {"v": 2.5, "w": [1, 2]}, "d": {"$date": "2000-07-20T00:00:00Z"}}
 {"_id": 2, "s": " lead", "q": "", "n": {"v": 3}}
 )")
-                .exit_code,
-            0);
-  ProcessResult r = Strata({"export", "--db", dir.path(), "-c", "src", "--type", "csv",
-                            "--fields", "_id,s,q,nl,n.v,n.w,d,missing", "--sort", "{_id: 1}"});
+          .exit_code,
+      0);
+  ProcessResult r = Strata({"export", "--db", dir.path(), "-c", "src", "--type", "csv", "--fields",
+                            "_id,s,q,nl,n.v,n.w,d,missing", "--sort", "{_id: 1}"});
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   EXPECT_EQ(r.stdout_text,
             "_id,s,q,nl,n.v,n.w,d,missing\n"
@@ -381,8 +384,9 @@ TEST(ExportTest, CsvCellsAndRoundTripThroughImport) {
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   std::vector<Document> back = Docs(dir.path(), "back");
   ASSERT_EQ(back.size(), 2u);
-  EXPECT_EQ(back[0].ToJson(),
-            R"({"_id": 1, "s": "a,b", "q": "say \"hi\"", "nl": "x\ny", "n": {"v": 2.5, "w": "[1, 2]"}, "d": "2000-07-20T00:00:00.000Z"})");
+  EXPECT_EQ(
+      back[0].ToJson(),
+      R"({"_id": 1, "s": "a,b", "q": "say \"hi\"", "nl": "x\ny", "n": {"v": 2.5, "w": "[1, 2]"}, "d": "2000-07-20T00:00:00.000Z"})");
   EXPECT_EQ(back[1].ToJson(), R"({"_id": 2, "s": " lead", "n": {"v": 3}})");
 
   r = Strata({"export", "--db", dir.path(), "-c", "src", "--type", "csv", "--fields", "s",
@@ -451,8 +455,8 @@ TEST(ExportTest, CanonicalRoundTripKeepsEveryBsonType) {
     ASSERT_OK((*db)->Close());
   }
   std::string out = dir.Sub("all.json");
-  ProcessResult r = Strata({"export", "--db", dir.path(), "-c", "all", "--jsonFormat",
-                            "canonical", "--out", out});
+  ProcessResult r = Strata(
+      {"export", "--db", dir.path(), "-c", "all", "--jsonFormat", "canonical", "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   r = Strata({"import", "--db", dir.path(), "-c", "copy", "--file", out});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
@@ -462,7 +466,8 @@ TEST(ExportTest, CanonicalRoundTripKeepsEveryBsonType) {
   ASSERT_EQ(copy.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
     EXPECT_TRUE(original[i].view().BytesEqual(copy[i].view()))
-        << original[i].ToJson(JsonMode::kCanonical) << "\n" << copy[i].ToJson(JsonMode::kCanonical);
+        << original[i].ToJson(JsonMode::kCanonical) << "\n"
+        << copy[i].ToJson(JsonMode::kCanonical);
   }
   // Relaxed output goes back to the same values where relaxed JSON is exact.
   r = Strata({"export", "--db", dir.path(), "-c", "all", "--query", "{_id: 2}", "--pretty"});

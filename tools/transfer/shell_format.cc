@@ -21,11 +21,21 @@ std::string Quote(const char* s, size_t length) {
   for (size_t i = 0; i < length; ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '\'': out += "\\'"; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           absl::StrAppend(&out, "\\u", absl::Hex(c, absl::kZeroPad4));
@@ -112,11 +122,11 @@ std::string FormatShellValue(const bson_iter_t& it, int indent) {
     case BSON_TYPE_BOOL:
       return bson_iter_bool(&it) ? "true" : "false";
     case BSON_TYPE_DATE_TIME:
-      return absl::StrCat("ISODate('",
-                          absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ",
-                                           absl::FromUnixMillis(bson_iter_date_time(&it)),
-                                           absl::UTCTimeZone()),
-                          "')");
+      return absl::StrCat(
+          "ISODate('",
+          absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(bson_iter_date_time(&it)),
+                           absl::UTCTimeZone()),
+          "')");
     case BSON_TYPE_NULL:
       return "null";
     case BSON_TYPE_UNDEFINED:

@@ -64,7 +64,8 @@ absl::Status ParseChain(RelaxedJsonParser& parser, ShellStatement* statement) {
     std::string method = parser.ParseIdentifier();
     if (method.empty()) return parser.Error("expected a method name after '.'");
     if (parser.Peek() != '(') {
-      return parser.Error(absl::StrCat("expected '(' after ", method, " (call it: ", method, "())"));
+      return parser.Error(
+          absl::StrCat("expected '(' after ", method, " (call it: ", method, "())"));
     }
     ASSIGN_OR_RETURN(std::vector<JsonValue> args, ParseArgs(parser));
     statement->calls.push_back({std::move(method), std::move(args)});
@@ -74,7 +75,9 @@ absl::Status ParseChain(RelaxedJsonParser& parser, ShellStatement* statement) {
 
 }  // namespace
 
-bool NeedsMoreInput(std::string_view text) { return Scan(text, [](size_t) {}) != 0; }
+bool NeedsMoreInput(std::string_view text) {
+  return Scan(text, [](size_t) {}) != 0;
+}
 
 std::vector<std::string> SplitStatements(std::string_view text) {
   std::vector<std::string> parts;
@@ -98,7 +101,9 @@ absl::StatusOr<ShellStatement> ParseShellStatement(std::string_view text) {
     return statement;
   }
   std::string word = parser.ParseIdentifier();
-  if (word.empty()) return parser.Error("expected db.<collection>.<method>(…), a command document, show, use, it, help or exit");
+  if (word.empty())
+    return parser.Error(
+        "expected db.<collection>.<method>(…), a command document, show, use, it, help or exit");
   if (word == "exit" || word == "quit" || word == "help" || word == "it") {
     if (parser.Consume('(') && !parser.Consume(')')) return parser.Error("expected ')'");
     if (!parser.AtEnd()) return parser.Error(absl::StrCat("unexpected text after ", word));
@@ -119,10 +124,12 @@ absl::StatusOr<ShellStatement> ParseShellStatement(std::string_view text) {
     return statement;
   }
   if (word != "db") {
-    return parser.Error(absl::StrCat("unknown name '", word, "' (statements start with db., show, use, it, help or exit)"));
+    return parser.Error(absl::StrCat("unknown name '", word,
+                                     "' (statements start with db., show, use, it, help or exit)"));
   }
   if (parser.Consume('[')) {
-    if (parser.Peek() != '"' && parser.Peek() != '\'') return parser.Error("expected a collection name string");
+    if (parser.Peek() != '"' && parser.Peek() != '\'')
+      return parser.Error("expected a collection name string");
     ASSIGN_OR_RETURN(JsonValue name, parser.ParseValue());
     if (!parser.Consume(']')) return parser.Error("expected ']'");
     statement.kind = ShellStatement::Kind::kCollection;

@@ -1,10 +1,9 @@
 #include "tools/transfer/shell_session.h"
 
-#include <iostream>
-#include <vector>
-
 #include <algorithm>
+#include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -65,7 +64,9 @@ class Builder {
     }
     return absl::OkStatus();
   }
-  void AddDocument(const char* key, const Document& doc) { bson_append_document(b(), key, -1, doc.bson()); }
+  void AddDocument(const char* key, const Document& doc) {
+    bson_append_document(b(), key, -1, doc.bson());
+  }
   // A number as int32 when it fits (as mongosh sends and prints it), else int64.
   void AddInt64(const char* key, int64_t v) {
     if (v >= INT32_MIN && v <= INT32_MAX) {
@@ -75,7 +76,9 @@ class Builder {
     }
   }
   void AddBool(const char* key, bool v) { bson_append_bool(b(), key, -1, v); }
-  void AddString(const char* key, const std::string& v) { bson_append_utf8(b(), key, -1, v.c_str(), -1); }
+  void AddString(const char* key, const std::string& v) {
+    bson_append_utf8(b(), key, -1, v.c_str(), -1);
+  }
   void AddValue(const char* key, const bson_iter_t& it) {
     bson_iter_t copy = it;
     bson_append_value(b(), key, -1, bson_iter_value(&copy));
@@ -120,7 +123,8 @@ int64_t Int(const Document& doc, const char* key) {
 std::string WriteError(const Document& reply) {
   bson_iter_t it, errors, first;
   if (bson_iter_init_find(&it, reply.bson(), "writeErrors") && bson_iter_recurse(&it, &errors) &&
-      bson_iter_next(&errors) && bson_iter_recurse(&errors, &first) && bson_iter_find(&first, "errmsg")) {
+      bson_iter_next(&errors) && bson_iter_recurse(&errors, &first) &&
+      bson_iter_find(&first, "errmsg")) {
     return bson_iter_utf8(&first, nullptr);
   }
   return "";
@@ -193,8 +197,8 @@ bool ShellSession::Execute(const ShellStatement& statement) {
       break;
   }
   if (!status.ok()) {
-    err_ << (absl::IsInvalidArgument(status) ? "Error: " : "MongoServerError: ")
-         << status.message() << "\n";
+    err_ << (absl::IsInvalidArgument(status) ? "Error: " : "MongoServerError: ") << status.message()
+         << "\n";
     had_error_ = true;
   }
   out_.flush();
@@ -205,9 +209,10 @@ absl::StatusOr<Document> ShellSession::Command(const Document& command, const st
   Document reply = db_->RunCommand(db.empty() ? database_ : db, command.view());
   if (!CommandOk(reply.view())) {
     bson_iter_t it;
-    std::string code_name = bson_iter_init_find(&it, reply.bson(), "codeName") && BSON_ITER_HOLDS_UTF8(&it)
-                                ? absl::StrCat("[", bson_iter_utf8(&it, nullptr), "] ")
-                                : "";
+    std::string code_name =
+        bson_iter_init_find(&it, reply.bson(), "codeName") && BSON_ITER_HOLDS_UTF8(&it)
+            ? absl::StrCat("[", bson_iter_utf8(&it, nullptr), "] ")
+            : "";
     return absl::FailedPreconditionError(absl::StrCat(code_name, CommandError(reply.view())));
   }
   return reply;
@@ -231,7 +236,8 @@ absl::Status ShellSession::PrintCursor(const Document& first_reply, const std::s
     }
     id = 0;
     bson_iter_t field;
-    if (bson_iter_recurse(&it, &field) && bson_iter_find(&field, "id")) id = bson_iter_as_int64(&field);
+    if (bson_iter_recurse(&it, &field) && bson_iter_find(&field, "id"))
+      id = bson_iter_as_int64(&field);
     if (bson_iter_recurse(&it, &field) && bson_iter_find(&field, batch_name) &&
         bson_iter_recurse(&field, &batch)) {
       while (bson_iter_next(&batch)) lines.push_back(FormatShellValue(batch, 2));
@@ -240,7 +246,8 @@ absl::Status ShellSession::PrintCursor(const Document& first_reply, const std::s
     Builder more;
     bson_append_int64(more.b(), "getMore", -1, id);
     more.AddString("collection", collection);
-    ASSIGN_OR_RETURN(reply, Command(more.Take(), cursor_database_.empty() ? database_ : cursor_database_));
+    ASSIGN_OR_RETURN(reply,
+                     Command(more.Take(), cursor_database_.empty() ? database_ : cursor_database_));
     batch_name = "nextBatch";
   }
   if (!lines.empty()) out_ << "[\n  " << absl::StrJoin(lines, ",\n  ") << "\n]\n";
@@ -282,7 +289,8 @@ absl::Status ShellSession::Show(const std::string& what) {
     ASSIGN_OR_RETURN(Document reply, Command(list.Take()));
     bson_iter_t it, batch;
     std::vector<std::string> names;
-    if (bson_iter_init(&it, reply.bson()) && bson_iter_find_descendant(&it, "cursor.firstBatch", &batch) &&
+    if (bson_iter_init(&it, reply.bson()) &&
+        bson_iter_find_descendant(&it, "cursor.firstBatch", &batch) &&
         bson_iter_recurse(&batch, &it)) {
       while (bson_iter_next(&it)) {
         bson_iter_t name;
@@ -305,8 +313,10 @@ absl::Status ShellSession::Show(const std::string& what) {
         bson_iter_t f;
         std::string name;
         int64_t size = 0;
-        if (bson_iter_recurse(&dbs, &f) && bson_iter_find(&f, "name")) name = bson_iter_utf8(&f, nullptr);
-        if (bson_iter_recurse(&dbs, &f) && bson_iter_find(&f, "sizeOnDisk")) size = bson_iter_as_int64(&f);
+        if (bson_iter_recurse(&dbs, &f) && bson_iter_find(&f, "name"))
+          name = bson_iter_utf8(&f, nullptr);
+        if (bson_iter_recurse(&dbs, &f) && bson_iter_find(&f, "sizeOnDisk"))
+          size = bson_iter_as_int64(&f);
         out_ << name << std::string(name.size() < 16 ? 16 - name.size() : 1, ' ')
              << absl::StrFormat("%.2f KiB", static_cast<double>(size) / 1024.0) << "\n";
       }
@@ -319,12 +329,14 @@ absl::Status ShellSession::Show(const std::string& what) {
 absl::Status ShellSession::RunDatabaseMethod(const ShellStatement& statement) {
   const ShellCall& call = statement.calls[0];
   if (statement.calls.size() > 1) {
-    return Invalid(absl::StrCat("db.", call.method, "() cannot be followed by .", statement.calls[1].method, "()"));
+    return Invalid(absl::StrCat("db.", call.method, "() cannot be followed by .",
+                                statement.calls[1].method, "()"));
   }
   if (call.method == "runCommand" || call.method == "adminCommand") {
     RETURN_IF_ERROR(ExpectObject(call, 0, "the command", false));
     ASSIGN_OR_RETURN(Document command, JsonToBson(call.args[0]));
-    ASSIGN_OR_RETURN(Document reply, Command(command, call.method == "adminCommand" ? "admin" : ""));
+    ASSIGN_OR_RETURN(Document reply,
+                     Command(command, call.method == "adminCommand" ? "admin" : ""));
     out_ << FormatShellDocument(reply.view()) << "\n";
     return absl::OkStatus();
   }
@@ -351,11 +363,13 @@ absl::Status ShellSession::RunDatabaseMethod(const ShellStatement& statement) {
     bson_append_int32(command.b(), "dbStats", -1, 1);
   } else if (call.method == "createCollection") {
     const JsonValue* name = Arg(call, 0);
-    if (name == nullptr || name->kind != Kind::kString) return Invalid("createCollection() needs a name");
+    if (name == nullptr || name->kind != Kind::kString)
+      return Invalid("createCollection() needs a name");
     command.AddString("create", name->text);
     RETURN_IF_ERROR(ExpectObject(call, 1, "the options", true));
     if (const JsonValue* options = Arg(call, 1)) {
-      for (const auto& [key, value] : options->members) RETURN_IF_ERROR(command.Add(key.c_str(), value));
+      for (const auto& [key, value] : options->members)
+        RETURN_IF_ERROR(command.Add(key.c_str(), value));
     }
   } else {
     return Invalid(absl::StrCat("unknown method db.", call.method, "() (type help)"));
@@ -374,7 +388,9 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
   auto take_explain = [&](size_t index) {
     explain = true;
     if (const JsonValue* v = Arg(calls[index], 0)) {
-      verbosity = v->kind == Kind::kBool ? JsonValue::String(v->boolean ? "allPlansExecution" : "queryPlanner") : *v;
+      verbosity = v->kind == Kind::kBool
+                      ? JsonValue::String(v->boolean ? "allPlansExecution" : "queryPlanner")
+                      : *v;
     }
     calls.erase(calls.begin() + static_cast<long>(index));
   };
@@ -389,20 +405,35 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
   const ShellCall& call = calls[0];
   const std::string& m = call.method;
   Builder command;
-  enum class Output { kCursor, kOne, kInsert, kUpdate, kDelete, kCount, kDistinct, kIndexName, kIndexes, kReply, kBool } output = Output::kReply;
+  enum class Output {
+    kCursor,
+    kOne,
+    kInsert,
+    kUpdate,
+    kDelete,
+    kCount,
+    kDistinct,
+    kIndexName,
+    kIndexes,
+    kReply,
+    kBool
+  } output = Output::kReply;
   bool all = false;
   Document inserted_ids;  // insertOne/insertMany: the _ids sent
 
-  auto add_options = [&](const JsonValue* options, std::initializer_list<const char*> allowed, bson_t* into) -> absl::Status {
+  auto add_options = [&](const JsonValue* options, std::initializer_list<const char*> allowed,
+                         bson_t* into) -> absl::Status {
     if (options == nullptr) return absl::OkStatus();
-    if (options->kind != Kind::kObject) return Invalid(absl::StrCat(m, "(): options must be an object"));
+    if (options->kind != Kind::kObject)
+      return Invalid(absl::StrCat(m, "(): options must be an object"));
     for (const auto& [key, value] : options->members) {
       bool known = false;
       for (const char* a : allowed) known = known || key == a;
       if (!known) return Invalid(absl::StrCat(m, "(): unknown option '", key, "'"));
       ASSIGN_OR_RETURN(Document holder, Holder(value));
       bson_iter_t it;
-      if (bson_iter_init_find(&it, holder.bson(), "v")) bson_append_value(into, key.c_str(), -1, bson_iter_value(&it));
+      if (bson_iter_init_find(&it, holder.bson(), "v"))
+        bson_append_value(into, key.c_str(), -1, bson_iter_value(&it));
     }
     return absl::OkStatus();
   };
@@ -412,7 +443,8 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
     RETURN_IF_ERROR(ExpectObject(call, 1, "the projection", true));
     Builder find("find", coll);
     if (const JsonValue* filter = Arg(call, 0)) RETURN_IF_ERROR(find.Add("filter", *filter));
-    if (const JsonValue* projection = Arg(call, 1)) RETURN_IF_ERROR(find.Add("projection", *projection));
+    if (const JsonValue* projection = Arg(call, 1))
+      RETURN_IF_ERROR(find.Add("projection", *projection));
     bool count = false;
     bool has_limit = false;
     for (size_t i = 1; i < calls.size(); ++i) {
@@ -450,13 +482,18 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
     if (output != Output::kCount) command = std::move(find);
   } else if (m == "aggregate") {
     const JsonValue* pipeline = Arg(call, 0);
-    if (pipeline == nullptr || pipeline->kind != Kind::kArray) return Invalid("aggregate() needs a pipeline array");
+    if (pipeline == nullptr || pipeline->kind != Kind::kArray)
+      return Invalid("aggregate() needs a pipeline array");
     command = Builder("aggregate", coll);
     RETURN_IF_ERROR(command.Add("pipeline", *pipeline));
-    RETURN_IF_ERROR(add_options(Arg(call, 1), {"allowDiskUse", "collation", "hint", "let", "maxTimeMS", "comment"}, command.b()));
+    RETURN_IF_ERROR(add_options(
+        Arg(call, 1), {"allowDiskUse", "collation", "hint", "let", "maxTimeMS", "comment"},
+        command.b()));
     for (size_t i = 1; i < calls.size(); ++i) {
-      if (calls[i].method == "toArray") all = true;
-      else if (calls[i].method != "pretty") return Invalid(absl::StrCat("unknown cursor method .", calls[i].method, "()"));
+      if (calls[i].method == "toArray")
+        all = true;
+      else if (calls[i].method != "pretty")
+        return Invalid(absl::StrCat("unknown cursor method .", calls[i].method, "()"));
     }
     bson_t cursor;
     bson_append_document_begin(command.b(), "cursor", -1, &cursor);
@@ -470,9 +507,11 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
       RETURN_IF_ERROR(ExpectObject(call, 0, "the document", false));
       docs.push_back(arg);
     } else {
-      if (arg == nullptr || arg->kind != Kind::kArray) return Invalid("insertMany() needs an array of documents");
+      if (arg == nullptr || arg->kind != Kind::kArray)
+        return Invalid("insertMany() needs an array of documents");
       for (const JsonValue& d : arg->elements) {
-        if (d.kind != Kind::kObject) return Invalid("insertMany(): every element must be a document");
+        if (d.kind != Kind::kObject)
+          return Invalid("insertMany(): every element must be a document");
         docs.push_back(&d);
       }
     }
@@ -503,13 +542,20 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
   } else if (m == "updateOne" || m == "updateMany" || m == "replaceOne") {
     RETURN_IF_ERROR(ExpectObject(call, 0, "the filter", false));
     const JsonValue* update = Arg(call, 1);
-    if (update == nullptr || (update->kind != Kind::kObject && !(update->kind == Kind::kArray && m != "replaceOne"))) {
-      return Invalid(absl::StrCat(m, "() needs ", m == "replaceOne" ? "a replacement document" : "an update document or pipeline"));
+    if (update == nullptr ||
+        (update->kind != Kind::kObject && !(update->kind == Kind::kArray && m != "replaceOne"))) {
+      return Invalid(absl::StrCat(
+          m, "() needs ",
+          m == "replaceOne" ? "a replacement document" : "an update document or pipeline"));
     }
     bool is_operator_update = update->kind == Kind::kArray ||
-                              (!update->members.empty() && !update->members[0].first.empty() && update->members[0].first[0] == '$');
-    if (m == "replaceOne" && is_operator_update) return Invalid("replaceOne(): the replacement must not contain update operators");
-    if (m != "replaceOne" && !is_operator_update) return Invalid(absl::StrCat(m, "(): the update must use operators ($set, …) or be a pipeline"));
+                              (!update->members.empty() && !update->members[0].first.empty() &&
+                               update->members[0].first[0] == '$');
+    if (m == "replaceOne" && is_operator_update)
+      return Invalid("replaceOne(): the replacement must not contain update operators");
+    if (m != "replaceOne" && !is_operator_update)
+      return Invalid(
+          absl::StrCat(m, "(): the update must use operators ($set, …) or be a pipeline"));
     command = Builder("update", coll);
     bson_t array, statement_doc;
     bson_append_array_begin(command.b(), "updates", -1, &array);
@@ -522,7 +568,8 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
       Document sd = s.Take();
       bson_concat(&statement_doc, sd.bson());
     }
-    absl::Status options = add_options(Arg(call, 2), {"upsert", "arrayFilters", "hint", "collation"}, &statement_doc);
+    absl::Status options =
+        add_options(Arg(call, 2), {"upsert", "arrayFilters", "hint", "collation"}, &statement_doc);
     bson_append_document_end(&array, &statement_doc);
     bson_append_array_end(command.b(), &array);
     RETURN_IF_ERROR(options);
@@ -548,12 +595,14 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
     command = Builder("count", coll);
     if (m != "estimatedDocumentCount") {
       if (const JsonValue* filter = Arg(call, 0)) RETURN_IF_ERROR(command.Add("query", *filter));
-      RETURN_IF_ERROR(add_options(Arg(call, 1), {"limit", "skip", "hint", "collation"}, command.b()));
+      RETURN_IF_ERROR(
+          add_options(Arg(call, 1), {"limit", "skip", "hint", "collation"}, command.b()));
     }
     output = Output::kCount;
   } else if (m == "distinct") {
     const JsonValue* key = Arg(call, 0);
-    if (key == nullptr || key->kind != Kind::kString) return Invalid("distinct() needs a field name");
+    if (key == nullptr || key->kind != Kind::kString)
+      return Invalid("distinct() needs a field name");
     RETURN_IF_ERROR(ExpectObject(call, 1, "the filter", true));
     command = Builder("distinct", coll);
     command.AddString("key", key->text);
@@ -580,7 +629,8 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
           break;
         }
         bson_iter_t it;
-        if (bson_iter_init_find(&it, holder->bson(), "v")) bson_append_value(&spec, k.c_str(), -1, bson_iter_value(&it));
+        if (bson_iter_init_find(&it, holder->bson(), "v"))
+          bson_append_value(&spec, k.c_str(), -1, bson_iter_value(&it));
       }
     }
     if (!named) bson_append_utf8(&spec, "name", -1, IndexName(keys).c_str(), -1);
@@ -589,8 +639,8 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
     RETURN_IF_ERROR(st);
     output = Output::kIndexName;
     inserted_ids = Document();
-    bson_append_utf8(inserted_ids.mutable_bson(), "v", -1,
-                     named ? "" : IndexName(keys).c_str(), -1);
+    bson_append_utf8(inserted_ids.mutable_bson(), "v", -1, named ? "" : IndexName(keys).c_str(),
+                     -1);
     if (named) {
       for (const auto& [k, v] : options->members) {
         if (k == "name" && v.kind == Kind::kString) {
@@ -631,7 +681,8 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
   }
   auto reply_or = Command(built);
   if (!reply_or.ok()) {
-    if (output == Output::kBool && absl::StrContains(reply_or.status().message(), "NamespaceNotFound")) {
+    if (output == Output::kBool &&
+        absl::StrContains(reply_or.status().message(), "NamespaceNotFound")) {
       out_ << "false\n";
       return absl::OkStatus();
     }
@@ -647,7 +698,8 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
       return PrintCursor(reply, coll, all);
     case Output::kOne: {
       bson_iter_t it, batch;
-      if (bson_iter_init(&it, reply.bson()) && bson_iter_find_descendant(&it, "cursor.firstBatch.0", &batch)) {
+      if (bson_iter_init(&it, reply.bson()) &&
+          bson_iter_find_descendant(&it, "cursor.firstBatch.0", &batch)) {
         out_ << FormatShellValue(batch) << "\n";
       } else {
         out_ << "null\n";
@@ -657,7 +709,8 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
     case Output::kInsert: {
       result.AddBool("acknowledged", true);
       bson_iter_t first;
-      if (m == "insertOne" && bson_iter_init(&first, inserted_ids.bson()) && bson_iter_next(&first)) {
+      if (m == "insertOne" && bson_iter_init(&first, inserted_ids.bson()) &&
+          bson_iter_next(&first)) {
         result.AddValue("insertedId", first);
       } else {
         bson_append_document(result.b(), "insertedIds", -1, inserted_ids.bson());
@@ -667,7 +720,8 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
     case Output::kUpdate: {
       result.AddBool("acknowledged", true);
       bson_iter_t it, up;
-      bool upserted = bson_iter_init(&it, reply.bson()) && bson_iter_find_descendant(&it, "upserted.0._id", &up);
+      bool upserted = bson_iter_init(&it, reply.bson()) &&
+                      bson_iter_find_descendant(&it, "upserted.0._id", &up);
       if (upserted) {
         result.AddValue("insertedId", up);
       } else {
@@ -697,11 +751,13 @@ absl::Status ShellSession::RunCollection(const ShellStatement& statement) {
     case Output::kIndexes: {
       bson_iter_t it, batch;
       std::vector<std::string> lines;
-      if (bson_iter_init(&it, reply.bson()) && bson_iter_find_descendant(&it, "cursor.firstBatch", &batch) &&
+      if (bson_iter_init(&it, reply.bson()) &&
+          bson_iter_find_descendant(&it, "cursor.firstBatch", &batch) &&
           bson_iter_recurse(&batch, &it)) {
         while (bson_iter_next(&it)) lines.push_back(FormatShellValue(it, 2));
       }
-      out_ << (lines.empty() ? "[]" : absl::StrCat("[\n  ", absl::StrJoin(lines, ",\n  "), "\n]")) << "\n";
+      out_ << (lines.empty() ? "[]" : absl::StrCat("[\n  ", absl::StrJoin(lines, ",\n  "), "\n]"))
+           << "\n";
       return absl::OkStatus();
     }
     case Output::kBool:

@@ -19,7 +19,8 @@ namespace strata::tools {
 class ShellSession {
  public:
   // `db` must outlive the session. Results go to `out`, errors to `err`.
-  ShellSession(Database* db, std::ostream& out, std::ostream& err) : db_(db), out_(out), err_(err) {}
+  ShellSession(Database* db, std::ostream& out, std::ostream& err)
+      : db_(db), out_(out), err_(err) {}
 
   // Runs every ';'-separated statement of `input`. Returns false once one asked to exit.
   bool Run(std::string_view input);
