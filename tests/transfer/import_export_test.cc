@@ -325,6 +325,35 @@ TEST(ImportTest, UpsertReplacesAndMergeSetsFields) {
   EXPECT_EQ(WithoutId(docs[1]), R"({"k": {"x": "b"}, "v": 3})");
 }
 
+TEST(ImportTest, MongoImportDuplicateAndNestedUpsertFiles) {
+  TempDir dir;
+  // Insert mode: the second row with _id 5 is a duplicate key on line 4.
+  ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "dup", "--type", "csv", "--fields",
+                            "_id,b,c", "--file", kData + "/test_duplicate.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("line 4: E11000 duplicate key"));
+  EXPECT_THAT(r.stderr_text,
+              HasSubstr("4 document(s) imported successfully. 1 document(s) failed to import."));
+  // Upsert mode: the later row replaces the earlier one.
+  r = Strata({"import", "--db", dir.path(), "-c", "up", "--type", "csv", "--fields", "_id,b,c",
+              "--mode", "upsert", "--file", kData + "/test_duplicate.csv"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  std::vector<Document> docs = Docs(dir.path(), "up");
+  ASSERT_EQ(docs.size(), 4u);
+  EXPECT_EQ(docs[2].ToJson(), R"({"_id": 5, "b": 6, "c": 9})");
+
+  // Typed nested upsert fields, imported twice: still one document.
+  for (int i = 0; i < 2; ++i) {
+    r = Strata({"import", "--db", dir.path(), "-c", "nested", "--type", "csv", "--headerline",
+                "--columnsHaveTypes", "--upsertFields", "level1.level2.key1", "--file",
+                kData + "/test_nested_upsert.csv"});
+    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  }
+  docs = Docs(dir.path(), "nested");
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(WithoutId(docs[0]), R"({"level1": {"level2": {"key1": "34532", "key2": "aabb"}}})");
+}
+
 TEST(ImportTest, DropAndUsageErrors) {
   TempDir dir;
   ASSERT_EQ(Strata({"import", "--db", dir.path(), "-c", "d"}, "{\"a\": 1}\n").exit_code, 0);

@@ -136,7 +136,8 @@ TEST(ShellTest, ItPagesTwentyDocumentsAtATime) {
   EXPECT_EQ(r.exit_code, 1);  // the last "it" has no cursor left
   EXPECT_EQ(Count(r.stdout_text, "{ _id: "), 45);
   EXPECT_EQ(Count(r.stdout_text, "Type \"it\" for more"), 2);
-  EXPECT_THAT(r.stdout_text, HasSubstr("  { _id: 20 }\n]\nType \"it\" for more\n[\n  { _id: 21 },"));
+  EXPECT_THAT(r.stdout_text,
+              HasSubstr("  { _id: 20 }\n]\nType \"it\" for more\n[\n  { _id: 21 },"));
   EXPECT_THAT(r.stdout_text, HasSubstr("  { _id: 45 }\n]\n"));
   EXPECT_THAT(r.stderr_text, HasSubstr("no cursor"));
 }
@@ -186,7 +187,8 @@ db.c.insertOne({_id: 2})
 )");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.stderr_text, HasSubstr("MongoServerError: E11000 duplicate key"));
-  EXPECT_THAT(r.stderr_text, HasSubstr("SyntaxError: line 1, column 14: expected ':' after field name 'a'"));
+  EXPECT_THAT(r.stderr_text,
+              HasSubstr("SyntaxError: line 1, column 14: expected ':' after field name 'a'"));
   EXPECT_THAT(r.stderr_text, HasSubstr("Error: unknown method db.c.bogus()"));
   EXPECT_THAT(r.stderr_text, HasSubstr("MongoServerError: [BadValue]"));
   EXPECT_THAT(r.stderr_text, HasSubstr("no such command: 'nosuchcommand'"));
