@@ -291,6 +291,30 @@ TEST(ImportTest, BadTypedValueFailsThatRow) {
   EXPECT_THAT(r.stderr_text, HasSubstr("column 'a' has no type"));
 }
 
+TEST(ImportTest, ParseGraceAutoCastSkipFieldSkipRow) {
+  TempDir dir;
+  const std::string csv = "a.int32(),b.string()\n1,x\nnope,y\n";
+  auto import = [&](const std::string& collection, const std::string& grace) {
+    return Strata({"import", "--db", dir.path(), "-c", collection, "--type", "csv", "--headerline",
+                   "--columnsHaveTypes", "--parseGrace", grace},
+                  csv);
+  };
+  ProcessResult r = import("auto", "autoCast");
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_EQ(WithoutId(Docs(dir.path(), "auto", R"({"b": 1})")[1]), R"({"a": "nope", "b": "y"})");
+  r = import("field", "skipField");
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_EQ(WithoutId(Docs(dir.path(), "field", R"({"b": 1})")[1]), R"({"b": "y"})");
+  r = import("row", "skipRow");
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_THAT(r.stderr_text, HasSubstr("line 3: skipped: could not parse token 'nope'"));
+  EXPECT_EQ(Docs(dir.path(), "row").size(), 1u);
+  r = import("stop", "stop");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("1 document(s) failed to import."));
+  EXPECT_EQ(import("bad", "sometimes").exit_code, 2);
+}
+
 TEST(ImportTest, UpsertReplacesAndMergeSetsFields) {
   TempDir dir;
   ASSERT_EQ(Strata({"import", "--db", dir.path(), "-c", "u"},

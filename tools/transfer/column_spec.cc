@@ -246,8 +246,8 @@ absl::StatusOr<ColumnSpec> ParseColumnSpec(std::string_view header, bool typed) 
 }
 
 absl::StatusOr<Document> RecordToDocument(const std::vector<ColumnSpec>& columns,
-                                          const std::vector<std::string>& cells,
-                                          bool ignore_blanks) {
+                                          const std::vector<std::string>& cells, bool ignore_blanks,
+                                          ParseGrace grace) {
   if (cells.size() > columns.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat(cells.size(), " fields, but ", columns.size(), " column names"));
@@ -257,7 +257,21 @@ absl::StatusOr<Document> RecordToDocument(const std::vector<ColumnSpec>& columns
   for (size_t i = 0; i < cells.size(); ++i) {
     const ColumnSpec& column = columns[i];
     if (ignore_blanks && cells[i].empty()) continue;
-    ASSIGN_OR_RETURN(JsonValue value, TypedValue(column, cells[i]));
+    absl::StatusOr<JsonValue> typed = TypedValue(column, cells[i]);
+    if (!typed.ok()) {
+      switch (grace) {
+        case ParseGrace::kStop:
+          return typed.status();
+        case ParseGrace::kAutoCast:
+          typed = AutoValue(cells[i]);
+          break;
+        case ParseGrace::kSkipField:
+          continue;
+        case ParseGrace::kSkipRow:
+          return absl::NotFoundError(typed.status().message());
+      }
+    }
+    JsonValue value = std::move(*typed);
     JsonValue* node = &root;
     for (size_t p = 0; p < column.path.size(); ++p) {
       const std::string& part = column.path[p];

@@ -32,12 +32,20 @@ std::string GoLayoutToFormat(std::string_view layout);
 // Converts a Microsoft-style layout ("yyyy-MM-dd HH:mm:ss") into absl::ParseTime's format.
 std::string MsLayoutToFormat(std::string_view layout);
 
+// What a typed cell that does not parse does (mongoimport's --parseGrace).
+enum class ParseGrace {
+  kStop,       // the record fails (reported; the import goes on unless --stopOnError)
+  kAutoCast,   // the cell is typed as auto() instead
+  kSkipField,  // the field is left out
+  kSkipRow,    // the record is skipped (RecordToDocument returns kNotFound)
+};
+
 // Builds the document of one record: cell i goes to columns[i] (nested by the dotted path).
 // Empty cells are skipped when `ignore_blanks`. More cells than columns is an error; fewer
 // leaves the remaining fields out. Errors name the column and the token.
 absl::StatusOr<Document> RecordToDocument(const std::vector<ColumnSpec>& columns,
-                                          const std::vector<std::string>& cells,
-                                          bool ignore_blanks);
+                                          const std::vector<std::string>& cells, bool ignore_blanks,
+                                          ParseGrace grace = ParseGrace::kStop);
 
 }  // namespace strata::tools
 

@@ -24,8 +24,10 @@ constexpr size_t kBatchBytes = 8 << 20;  // well under the 16 MiB command limit
 const char kUsage[] =
     "usage: strata import --db DIR --collection C [--database D] [--file F]\n"
     "         [--type json|csv|tsv] [--jsonArray] [--headerline | --fields a,b | --fieldFile F]\n"
-    "         [--columnsHaveTypes] [--ignoreBlanks] [--mode insert|upsert|merge]\n"
-    "         [--upsertFields a,b] [--drop] [--stopOnError] [--relaxed]\n";
+    "         [--columnsHaveTypes] [--parseGrace autoCast|skipField|skipRow|stop]\n"
+    "         [--ignoreBlanks] [--mode insert|upsert|merge] [--upsertFields a,b] [--drop]\n"
+    "         [--stopOnError] [--relaxed] [--batchSize N]\n"
+    "(--maintainInsertionOrder and --numInsertionWorkers are accepted; inserts keep file order)\n";
 
 // Prints "<ns> <done>/<total> (<pct>%) <n> documents" at most once a second.
 class Progress {
@@ -70,6 +72,9 @@ class Loader {
     }
     return true;
   }
+
+  // Reports a record skipped on purpose (not a failure).
+  void Note(absl::string_view message) { err_ << "strata import: " << message << "\n"; }
 
   // Reports one record that failed before reaching the database.
   bool Fail(absl::string_view message) {
@@ -291,7 +296,11 @@ void ImportDelimited(std::string_view text, const ImportOptions& options, Loader
       if (!loader->Fail(error.message())) return;
       continue;
     }
-    auto doc = RecordToDocument(columns, record.fields, options.ignore_blanks);
+    auto doc = RecordToDocument(columns, record.fields, options.ignore_blanks, options.parse_grace);
+    if (absl::IsNotFound(doc.status())) {  // --parseGrace skipRow
+      loader->Note(absl::StrCat("line ", record.line, ": skipped: ", doc.status().message()));
+      continue;
+    }
     if (!doc.ok()) {
       if (!loader->Fail(absl::StrCat("line ", record.line, ": ", doc.status().message()))) return;
       continue;
@@ -307,13 +316,13 @@ void ImportDelimited(std::string_view text, const ImportOptions& options, Loader
 int ParseImportArgs(const std::vector<std::string>& args, ImportOptions* options, bool* help) {
   *help = false;
   ParsedFlags flags;
-  absl::Status parsed =
-      ParseFlags(args,
-                 {"db", "collection", "c", "database", "d", "file", "type", "fields", "f",
-                  "fieldFile", "mode", "upsertFields", "batchSize"},
-                 {"jsonArray", "headerline", "columnsHaveTypes", "ignoreBlanks", "drop",
-                  "stopOnError", "relaxed", "help", "upsert"},
-                 &flags);
+  absl::Status parsed = ParseFlags(
+      args,
+      {"db", "collection", "c", "database", "d", "file", "type", "fields", "f", "fieldFile", "mode",
+       "upsertFields", "batchSize", "parseGrace", "numInsertionWorkers", "j"},
+      {"jsonArray", "headerline", "columnsHaveTypes", "ignoreBlanks", "drop", "stopOnError",
+       "relaxed", "help", "upsert", "maintainInsertionOrder"},
+      &flags);
   auto usage = [&](absl::string_view problem) {
     std::cerr << "strata import: " << problem << "\n" << kUsage;
     return 2;
@@ -349,6 +358,18 @@ int ParseImportArgs(const std::vector<std::string>& args, ImportOptions* options
   options->headerline = flags.Has("headerline");
   options->columns_have_types = flags.Has("columnsHaveTypes");
   options->ignore_blanks = flags.Has("ignoreBlanks");
+  std::string grace = flags.Get("parseGrace", "stop");
+  if (grace == "stop") {
+    options->parse_grace = ParseGrace::kStop;
+  } else if (grace == "autoCast") {
+    options->parse_grace = ParseGrace::kAutoCast;
+  } else if (grace == "skipField") {
+    options->parse_grace = ParseGrace::kSkipField;
+  } else if (grace == "skipRow") {
+    options->parse_grace = ParseGrace::kSkipRow;
+  } else {
+    return usage("--parseGrace must be autoCast, skipField, skipRow or stop");
+  }
   options->drop = flags.Has("drop");
   options->stop_on_error = flags.Has("stopOnError");
   options->relaxed = flags.Has("relaxed");

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/transfer/column_spec.h"
+
 namespace strata::tools {
 
 struct ImportOptions {
@@ -34,6 +36,9 @@ struct ImportOptions {
   std::vector<std::string> fields;         // --fields a,b / --fieldFile
   bool columns_have_types = false;         // --columnsHaveTypes
   bool ignore_blanks = false;              // --ignoreBlanks (CSV/TSV: skip empty cells)
+  // --parseGrace autoCast|skipField|skipRow|stop: a typed cell that does not parse. Default
+  // stop fails that record (mongoimport's stop ends the whole import; --stopOnError does here).
+  ParseGrace parse_grace = ParseGrace::kStop;
   Mode mode = Mode::kInsert;               // --mode
   std::vector<std::string> upsert_fields;  // --upsertFields (default {"_id"})
   bool drop = false;                       // --drop the collection first
