@@ -424,11 +424,12 @@ int ParseImportArgs(const std::vector<std::string>& args, ImportOptions* options
 }
 
 int RunImport(const ImportOptions& options, std::ostream& err) {
-  auto text = ReadFileOrStdin(options.file);
-  if (!text.ok()) {
-    err << "strata import: " << text.status().message() << "\n";
+  auto input = InputText::Open(options.file);
+  if (!input.ok()) {
+    err << "strata import: " << input.status().message() << "\n";
     return 1;
   }
+  std::string_view text = input->text();
   auto db = OpenDataDirectory(options.data_dir, /*create=*/true, options.relaxed, err);
   if (!db.ok()) {
     err << "strata import: " << db.status().message() << "\n";
@@ -443,11 +444,11 @@ int RunImport(const ImportOptions& options, std::ostream& err) {
   }
   err << "connected to: " << options.data_dir << "\n";
   Loader loader(options, db->get(), err);
-  Progress progress(err, ns, text->size());
+  Progress progress(err, ns, text.size());
   if (options.type == ImportOptions::Type::kJson) {
-    ImportJson(*text, options, &loader, &progress);
+    ImportJson(text, options, &loader, &progress);
   } else {
-    ImportDelimited(*text, options, &loader, &progress);
+    ImportDelimited(text, options, &loader, &progress);
   }
   loader.Flush();
   absl::Status closed = (*db)->Close();
