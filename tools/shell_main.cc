@@ -3,6 +3,7 @@
 // libedit (~/.strata_shell_history); from a pipe it reads statements without prompts or banner
 // and exits 1 if any statement failed. A statement spans lines while a bracket is open.
 #include <editline/readline.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -21,14 +22,26 @@ using strata::tools::ShellSession;
 
 const char kUsage[] = "usage: strata shell [--db DIR] [--eval STATEMENTS] [--quiet]\n";
 
-// Reads one line; false at end of input.
-bool ReadLine(bool tty, const std::string& prompt, std::string* line) {
-  if (!tty) return static_cast<bool>(std::getline(std::cin, *line));
+// Set by Ctrl-C on a terminal: the line being typed is dropped instead of the shell dying.
+volatile sig_atomic_t interrupted = 0;
+
+void OnInterrupt(int) { interrupted = 1; }
+
+enum class Input { kLine, kInterrupted, kEnd };
+
+// Reads one line.
+Input ReadLine(bool tty, const std::string& prompt, std::string* line) {
+  if (!tty) return std::getline(std::cin, *line) ? Input::kLine : Input::kEnd;
+  interrupted = 0;
   char* text = readline(prompt.c_str());
-  if (text == nullptr) return false;
+  if (interrupted) {
+    std::free(text);
+    return Input::kInterrupted;
+  }
+  if (text == nullptr) return Input::kEnd;
   *line = text;
   std::free(text);
-  return true;
+  return Input::kLine;
 }
 
 int ShellMain(const std::vector<std::string>& args) {
@@ -58,6 +71,10 @@ int ShellMain(const std::vector<std::string>& args) {
   if (tty) {
     if (const char* home = std::getenv("HOME"))
       history_path = std::string(home) + "/.strata_shell_history";
+    struct sigaction action {};
+    action.sa_handler = OnInterrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);  // no SA_RESTART: the read returns
     using_history();
     stifle_history(1000);
     if (!history_path.empty()) read_history(history_path.c_str());
@@ -71,7 +88,13 @@ int ShellMain(const std::vector<std::string>& args) {
     std::string buffer, line;
     while (true) {
       std::string prompt = buffer.empty() ? session.database() + "> " : "... ";
-      if (!ReadLine(tty, prompt, &line)) break;
+      Input got = ReadLine(tty, prompt, &line);
+      if (got == Input::kEnd) break;
+      if (got == Input::kInterrupted) {
+        std::cout << "\n(Ctrl-C dropped the input; type exit or press Ctrl-D to leave)\n";
+        buffer.clear();
+        continue;
+      }
       buffer += buffer.empty() ? line : "\n" + line;
       if (strata::tools::NeedsMoreInput(buffer)) continue;
       if (tty && buffer.find_first_not_of(" \t") != std::string::npos) {

@@ -250,6 +250,13 @@ TEST(ShellTest, TerminalSessionHasPromptAndHistory) {
   ASSERT_EQ(write(fd, close_line.data(), close_line.size()),
             static_cast<ssize_t>(close_line.size()));
   EXPECT_TRUE(ReadUntil(fd, "note: 'from a tty'", &output)) << output;
+  // Ctrl-C drops a half-typed statement and the shell lives on.
+  const std::string half = "db.p.find({\r\x03";
+  ASSERT_EQ(write(fd, half.data(), half.size()), static_cast<ssize_t>(half.size()));
+  EXPECT_TRUE(ReadUntil(fd, "Ctrl-C dropped the input", &output)) << output;
+  const std::string count = "db.p.countDocuments()\r";
+  ASSERT_EQ(write(fd, count.data(), count.size()), static_cast<ssize_t>(count.size()));
+  EXPECT_TRUE(ReadUntil(fd, "countDocuments()\r\n1\r\n", &output)) << output;
   const std::string quit = "exit\r";
   ASSERT_EQ(write(fd, quit.data(), quit.size()), static_cast<ssize_t>(quit.size()));
   std::string rest;
