@@ -378,6 +378,47 @@ TEST(ImportTest, MongoImportDuplicateAndNestedUpsertFiles) {
   EXPECT_EQ(WithoutId(docs[0]), R"({"level1": {"level2": {"key1": "34532", "key2": "aabb"}}})");
 }
 
+// Hostile input: deep nesting, bad escapes, invalid UTF-8, NUL bytes, random bytes. Every
+// record is either imported or reported; the process never crashes.
+TEST(ImportTest, HostileInputIsReportedNotFatal) {
+  TempDir dir;
+  std::string deep(1000, '[');
+  std::string input = "{\"a\": " + deep + "}\n";            // line 1: too deep
+  input += "{\"s\": \"\\ud800\"}\n";                        // line 2: lone surrogate
+  input += "{\"s\": \"\xff\xfe\"}\n";                       // line 3: invalid UTF-8
+  input += std::string("{\"k\\u0000\": 1}\n");              // line 4: NUL in a key
+  input += "{\"d\": {\"$date\": \"yesterday\"}}\n";         // line 5: bad $date
+  input += "{\"n\": {\"$numberInt\": \"99999999999\"}}\n";  // line 6: out of range
+  input += "{\"ok\": 1}\n";                                 // line 7: fine
+  ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "h"}, input);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("line 1, column 107: nested more than 100 levels"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("line 2, column 14: lone surrogate"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("line 3: s: string is not valid UTF-8"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("line 4: a field name contains a NUL byte"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("line 5: d: $date: 'yesterday' is not an ISO-8601 date"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("line 6: n: $numberInt needs a 32-bit integer"));
+  EXPECT_THAT(r.stderr_text,
+              HasSubstr("1 document(s) imported successfully. 6 document(s) failed to import."));
+
+  std::string noise;
+  uint32_t x = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 1103515245 + 12345;
+    noise.push_back(static_cast<char>("{}[]\",:\\ \nax1$'/("[(x >> 16) % 20]));
+  }
+  for (const char* type : {"json", "csv", "tsv"}) {
+    r = Strata({"import", "--db", dir.path(), "-c", std::string("noise_") + type, "--type", type,
+                "--fields", "a,b,c,d,e,f,g,h"},
+               noise);
+    if (std::string(type) == "json") {
+      r = Strata({"import", "--db", dir.path(), "-c", "noise_json", "--type", type}, noise);
+    }
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << type << ": " << r.exit_code;
+    EXPECT_THAT(r.stderr_text, HasSubstr("document(s) failed to import.")) << type;
+  }
+}
+
 TEST(ImportTest, DropAndUsageErrors) {
   TempDir dir;
   ASSERT_EQ(Strata({"import", "--db", dir.path(), "-c", "d"}, "{\"a\": 1}\n").exit_code, 0);
