@@ -108,10 +108,11 @@ TEST(ImportTest, ExtendedJsonCanonicalRelaxedAndShellForms) {
              R"({"_id": 1, "d": {"$date": "2000-07-20T00:00:00Z"}, "l": {"$numberLong": "5"}}
 {"_id": 2, "d": {"$date": {"$numberLong": "964051200000"}}, "n": {"$numberDecimal": "1.5"}, "i": {"$numberInt": "7"}}
 {_id: 3, d: ISODate("2000-07-20"), o: ObjectId("5a934e000102030405000000"), 'q': 'single', big: 3000000000, f: 2.5,}
+{"_id": 4, "d": {"$date": "2000-07-20T02:00:00.000+0200"}, "b": {"$binary": "AAE=", "$type": "80"}, "t": {"$type": 2}}
 )");
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   std::vector<Document> docs = Docs(dir.path(), "x");
-  ASSERT_EQ(docs.size(), 3u);
+  ASSERT_EQ(docs.size(), 4u);
   for (const Document& doc : docs) {
     EXPECT_EQ(TypeOf(doc, "d"), BSON_TYPE_DATE_TIME) << doc.ToJson();
     bson_iter_t it;
@@ -126,6 +127,8 @@ TEST(ImportTest, ExtendedJsonCanonicalRelaxedAndShellForms) {
   EXPECT_EQ(TypeOf(docs[2], "q"), BSON_TYPE_UTF8);
   EXPECT_EQ(TypeOf(docs[2], "big"), BSON_TYPE_INT64);
   EXPECT_EQ(TypeOf(docs[2], "f"), BSON_TYPE_DOUBLE);
+  EXPECT_EQ(TypeOf(docs[3], "b"), BSON_TYPE_BINARY);    // legacy {"$binary", "$type"}
+  EXPECT_EQ(TypeOf(docs[3], "t"), BSON_TYPE_DOCUMENT);  // {"$type": 2} stays a document
 }
 
 TEST(ImportTest, MalformedJsonLineIsReportedAndSkipped) {

@@ -230,6 +230,16 @@ absl::Status AppendWrapper(bson_t* out, const std::string& key, const JsonValue&
       return absl::OkStatus();
     }
   } else if (v.members.size() == 2) {
+    // Legacy (v1) binary, as older mongoexport wrote it: {"$binary": "base64", "$type": "00"}.
+    if (HasExactKeys(v, {"$binary", "$type"}) && Member(v, "$binary")->kind == Kind::kString &&
+        Member(v, "$type")->kind == Kind::kString) {
+      JsonValue canonical;
+      canonical.kind = Kind::kObject;
+      canonical.members.emplace_back("base64", *Member(v, "$binary"));
+      canonical.members.emplace_back("subType", *Member(v, "$type"));
+      return AppendWrapper(out, key, JsonValue::Wrapper("$binary", std::move(canonical)), path,
+                           handled);
+    }
     if (HasExactKeys(v, {"$code", "$scope"})) {
       const JsonValue* code = Member(v, "$code");
       const JsonValue* scope = Member(v, "$scope");

@@ -37,8 +37,6 @@ absl::StatusOr<int64_t> IntArg(const ShellCall& call, size_t i) {
   return n;
 }
 
-
-
 // mongosh's default index name: a_1_b_-1.
 std::string IndexName(const Document& keys) {
   std::vector<std::string> parts;
@@ -51,7 +49,6 @@ std::string IndexName(const Document& keys) {
   }
   return absl::StrJoin(parts, "_");
 }
-
 
 }  // namespace
 
