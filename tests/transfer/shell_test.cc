@@ -200,6 +200,25 @@ db.c.insertOne({_id: 2})
   EXPECT_THAT(r.stdout_text, Not(HasSubstr("_id: 2")));  // nothing after exit ran
 }
 
+TEST(ShellTest, CollectionAccessorsAndCursorCount) {
+  TempDir dir;
+  ProcessResult r = Shell(dir, R"(db['my coll'].insertOne({_id: 1})
+db.getCollection('a.b').insertMany([{_id: 1, x: 1}, {_id: 2, x: 2}])
+db.a.b.find({x: {$gte: 1}}).count()
+db.a.b.find().sort({x: -1}).skip(1).limit(1)
+db.a.b.estimatedDocumentCount()
+db.getCollectionNames()
+db.a.b.find({}, {_id: 0}).toArray()
+help
+)");
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, HasSubstr("{ acknowledged: true, insertedId: 1 }\n"
+                                       "{ acknowledged: true, insertedIds: { '0': 1, '1': 2 } }\n"
+                                       "2\n[\n  { _id: 1, x: 1 }\n]\n2\n[ 'a.b', 'my coll' ]\n"
+                                       "[\n  { x: 1 },\n  { x: 2 }\n]\n"));
+  EXPECT_THAT(r.stdout_text, HasSubstr("strata shell: commands on the open data directory"));
+}
+
 TEST(ShellTest, EvalRunsStatements) {
   TempDir dir;
   ProcessResult r = RunProcess({STRATA_CLI_PATH, "shell", "--db", dir.path(), "--eval",
