@@ -37,8 +37,8 @@ class ExecutionStage final : public pl::Stage {
   absl::StatusOr<std::optional<Document>> DoNext() override {
     ASSIGN_OR_RETURN(std::optional<absl::string_view> next, execution_->Next());
     if (!next.has_value()) return std::optional<Document>();
-    return std::optional<Document>(Document::Copy(
-        DocumentView(reinterpret_cast<const uint8_t*>(next->data()), next->size())));
+    return std::optional<Document>(
+        Document::Copy(DocumentView(reinterpret_cast<const uint8_t*>(next->data()), next->size())));
   }
 
  private:
@@ -264,10 +264,10 @@ bool CollectionlessStage(absl::string_view name) { return name == "$documents"; 
 absl::StatusOr<AggregateRequest> ParseAggregateRequest(const CommandContext& context,
                                                        const bson_t& command) {
   CommandArgs args(command, "aggregate");
-  RETURN_IF_ERROR(args.CheckKnownFields(
-      {"pipeline", "cursor", "allowDiskUse", "let", "hint", "explain", "collation",
-       "bypassDocumentValidation", "readConcern", "$_internalJoinStrategy",
-       "$_internalMemoryLimitBytes"}));
+  RETURN_IF_ERROR(
+      args.CheckKnownFields({"pipeline", "cursor", "allowDiskUse", "let", "hint", "explain",
+                             "collation", "bypassDocumentValidation", "readConcern",
+                             "$_internalJoinStrategy", "$_internalMemoryLimitBytes"}));
   AggregateRequest request;
   request.db_name = context.db_name;
   bson_iter_t first;
@@ -306,9 +306,8 @@ absl::StatusOr<AggregateRequest> ParseAggregateRequest(const CommandContext& con
     while (bson_iter_next(&it)) {
       absl::string_view key = bson_iter_key(&it);
       if (key != "batchSize") {
-        return MongoError(ErrorCode::kLocation40415,
-                          absl::StrCat("BSON field 'aggregate.cursor.", key,
-                                       "' is an unknown field."));
+        return MongoError(ErrorCode::kLocation40415, absl::StrCat("BSON field 'aggregate.cursor.",
+                                                                  key, "' is an unknown field."));
       }
       if (!BSON_ITER_HOLDS_INT32(&it) && !BSON_ITER_HOLDS_INT64(&it) &&
           !BSON_ITER_HOLDS_DOUBLE(&it)) {
@@ -316,9 +315,9 @@ absl::StatusOr<AggregateRequest> ParseAggregateRequest(const CommandContext& con
       }
       int64_t n = bson_iter_as_int64(&it);
       if (n < 0) {
-        return MongoError(ErrorCode::kLocation51024,
-                          absl::StrCat("BSON field 'batchSize' value must be >= 0, actual value '",
-                                       n, "'"));
+        return MongoError(
+            ErrorCode::kLocation51024,
+            absl::StrCat("BSON field 'batchSize' value must be >= 0, actual value '", n, "'"));
       }
       request.batch_size = n;
     }
@@ -333,7 +332,8 @@ absl::StatusOr<AggregateRequest> ParseAggregateRequest(const CommandContext& con
   }
   request.options.memory_limit_bytes = context.db.engine().options().aggregation_memory_bytes;
   ASSIGN_OR_RETURN(std::optional<int64_t> limit, args.Integer("$_internalMemoryLimitBytes"));
-  if (limit.has_value() && *limit > 0) request.options.memory_limit_bytes = static_cast<size_t>(*limit);
+  if (limit.has_value() && *limit > 0)
+    request.options.memory_limit_bytes = static_cast<size_t>(*limit);
   ASSIGN_OR_RETURN(std::optional<std::string> strategy, args.String("$_internalJoinStrategy"));
   if (strategy.has_value()) {
     ASSIGN_OR_RETURN(request.options.join_strategy, ParseJoinStrategy(*strategy));
@@ -363,18 +363,18 @@ absl::StatusOr<std::unique_ptr<AggregateExecution>> AggregateExecution::Create(
   state.host = std::make_unique<DatabasePipelineHost>(db, request.db_name);
   state.context.host = state.host.get();
   state.context.options = request.options;
-  state.context.now_millis = request.options.now_millis.value_or(
-      absl::ToUnixMillis(absl::Now()));
+  state.context.now_millis = request.options.now_millis.value_or(absl::ToUnixMillis(absl::Now()));
   RETURN_IF_ERROR(pl::SetLetVariables(request.let.view(), &state.context));
 
   ASSIGN_OR_RETURN(std::vector<pl::StageSpec> specs, pl::ParsePipeline(request.pipeline.view()));
   StagePtr source;
   if (request.collection.empty()) {
     if (specs.empty() || !CollectionlessStage(specs[0].name)) {
-      return MongoError(ErrorCode::kInvalidNamespace,
-                        absl::StrCat("{aggregate: 1} is not valid for '",
-                                     specs.empty() ? std::string("an empty pipeline") : specs[0].name,
-                                     "'; a collection is required."));
+      return MongoError(
+          ErrorCode::kInvalidNamespace,
+          absl::StrCat("{aggregate: 1} is not valid for '",
+                       specs.empty() ? std::string("an empty pipeline") : specs[0].name,
+                       "'; a collection is required."));
     }
   } else {
     RETURN_IF_ERROR(engine::ValidateNamespace(request.ns()));
@@ -392,7 +392,9 @@ absl::StatusOr<std::unique_ptr<AggregateExecution>> AggregateExecution::Create(
       pushable = bytes.find("$expr") == absl::string_view::npos || request.let.view().empty();
     }
     pl::ReadRequest read;
-    if (pushable) read = pl::ExtractPushdown(&specs);
+    const bool find_sort_budget = !request.options.allow_disk_use &&
+                                  request.options.memory_limit_bytes == (size_t{100} << 20);
+    if (pushable) read = pl::ExtractPushdown(&specs, find_sort_budget);
     read.hint = request.hint.Clone();
     state.pushed.filter = read.filter.Clone();
     state.pushed.sort = read.sort.Clone();

@@ -36,7 +36,9 @@ struct AggregateRequest {
   query::pipeline::PipelineOptions options;
   Document let;   // {} when none
   Document hint;  // {hint: <value>} or {}
-  std::string ns() const { return db_name + "." + (collection.empty() ? "$cmd.aggregate" : collection); }
+  std::string ns() const {
+    return db_name + "." + (collection.empty() ? "$cmd.aggregate" : collection);
+  }
 };
 
 // Parses an aggregate command with MongoDB's checks: 40414 missing pipeline, 9 missing cursor

@@ -82,8 +82,6 @@ absl::Status Aggregate(CommandContext& context, const bson_t& command, bson_t* r
 
 }  // namespace
 
-void RegisterAggregateCommands(CommandRegistry& registry) {
-  registry.Add("aggregate", &Aggregate);
-}
+void RegisterAggregateCommands(CommandRegistry& registry) { registry.Add("aggregate", &Aggregate); }
 
 }  // namespace strata::db

@@ -139,7 +139,8 @@ class GroupStage final : public Stage {
   Group NewGroup(Value id) {
     Group group;
     group.id = id.missing() ? Value::Null() : id.Owned();
-    for (const AccumulatorSpec& spec : specs_) group.accumulators.push_back(MakeAccumulator(spec.op));
+    for (const AccumulatorSpec& spec : specs_)
+      group.accumulators.push_back(MakeAccumulator(spec.op));
     return group;
   }
 
@@ -338,8 +339,9 @@ absl::StatusOr<std::vector<StagePtr>> MakeSortByCount(const bson_iter_t& spec,
     object = bson_iter_next(&inner) && bson_iter_key(&inner)[0] == '$';
   }
   if (!path && !object) {
-    return Error(40148, "the sortByCount field must be defined as a $-prefixed path or an "
-                        "expression");
+    return Error(40148,
+                 "the sortByCount field must be defined as a $-prefixed path or an "
+                 "expression");
   }
   auto group = std::make_unique<GroupStage>(context, "$sortByCount");
   ASSIGN_OR_RETURN(std::shared_ptr<expression::Expression> id_expr, group->scope().Parse(spec));
@@ -358,8 +360,9 @@ absl::StatusOr<std::vector<StagePtr>> MakeSortByCount(const bson_iter_t& spec,
 
 absl::StatusOr<StagePtr> MakeBucket(const bson_iter_t& spec, const PipelineContext& context) {
   if (!BSON_ITER_HOLDS_DOCUMENT(&spec)) {
-    return Error(40201, absl::StrCat("Argument to $bucket stage must be an object, but found type: ",
-                                     TypeNameOf(spec), "."));
+    return Error(40201,
+                 absl::StrCat("Argument to $bucket stage must be an object, but found type: ",
+                              TypeNameOf(spec), "."));
   }
   auto stage = std::make_unique<GroupStage>(context, "$bucket");
   std::shared_ptr<expression::Expression> group_by;
@@ -436,13 +439,13 @@ absl::StatusOr<StagePtr> MakeBucket(const bson_iter_t& spec, const PipelineConte
     }
   }
   if (default_value.has_value()) {
-    const bool inside =
-        expression::CompareValues(*default_value, boundaries.front()) >= 0 &&
-        expression::CompareValues(*default_value, boundaries.back()) < 0;
+    const bool inside = expression::CompareValues(*default_value, boundaries.front()) >= 0 &&
+                        expression::CompareValues(*default_value, boundaries.back()) < 0;
     if (inside && (default_value->type() == boundaries[0].type() ||
                    (default_value->is_number() && boundaries[0].is_number()))) {
-      return Error(40199, "The $bucket 'default' field must be less than the lowest boundary or "
-                          "greater than or equal to the highest boundary.");
+      return Error(40199,
+                   "The $bucket 'default' field must be less than the lowest boundary or "
+                   "greater than or equal to the highest boundary.");
     }
   }
   if (output.has_value()) {
@@ -456,24 +459,25 @@ absl::StatusOr<StagePtr> MakeBucket(const bson_iter_t& spec, const PipelineConte
   for (const Value& b : boundaries) shared_bounds->second.push_back(b.Owned());
   std::optional<Value> owned_default;
   if (default_value.has_value()) owned_default = default_value->Owned();
-  stage->set_key([raw, group_by, shared_bounds,
-                  owned_default](DocumentView doc) -> absl::StatusOr<Value> {
-    ASSIGN_OR_RETURN(Value v, raw->scope().Evaluate(*group_by, doc));
-    const std::vector<Value>& bounds = shared_bounds->second;
-    // Bucket i holds [bounds[i], bounds[i+1]); values of another type never fall in one.
-    const bool comparable = (v.type() == bounds[0].type()) || (v.is_number() && bounds[0].is_number());
-    if (comparable && expression::CompareValues(v, bounds.front()) >= 0 &&
-        expression::CompareValues(v, bounds.back()) < 0) {
-      auto upper = std::upper_bound(bounds.begin(), bounds.end(), v,
-                                    [](const Value& a, const Value& b) {
-                                      return expression::CompareValues(a, b) < 0;
-                                    });
-      return *(upper - 1);
-    }
-    if (owned_default.has_value()) return *owned_default;
-    return Error(40066, "$switch could not find a matching branch for an input, and no default "
-                        "was specified.");
-  });
+  stage->set_key(
+      [raw, group_by, shared_bounds, owned_default](DocumentView doc) -> absl::StatusOr<Value> {
+        ASSIGN_OR_RETURN(Value v, raw->scope().Evaluate(*group_by, doc));
+        const std::vector<Value>& bounds = shared_bounds->second;
+        // Bucket i holds [bounds[i], bounds[i+1]); values of another type never fall in one.
+        const bool comparable =
+            (v.type() == bounds[0].type()) || (v.is_number() && bounds[0].is_number());
+        if (comparable && expression::CompareValues(v, bounds.front()) >= 0 &&
+            expression::CompareValues(v, bounds.back()) < 0) {
+          auto upper = std::upper_bound(
+              bounds.begin(), bounds.end(), v,
+              [](const Value& a, const Value& b) { return expression::CompareValues(a, b) < 0; });
+          return *(upper - 1);
+        }
+        if (owned_default.has_value()) return *owned_default;
+        return Error(40066,
+                     "$switch could not find a matching branch for an input, and no default "
+                     "was specified.");
+      });
   stage->set_sort_by_id(true);
   return StagePtr(std::move(stage));
 }
@@ -539,12 +543,12 @@ class BucketAutoStage final : public Stage {
         std::string field = bson_iter_key(&acc);
         bson_iter_t op;
         if (!BSON_ITER_HOLDS_DOCUMENT(&acc)) {
-          return Error(40234, absl::StrCat("The field '", field, "' must be an accumulator object"));
+          return Error(40234,
+                       absl::StrCat("The field '", field, "' must be an accumulator object"));
         }
         bson_iter_recurse(&acc, &op);
         if (!bson_iter_next(&op) || !IsAccumulatorName(bson_iter_key(&op))) {
-          return Error(15952, absl::StrCat("unknown group operator '",
-                                           bson_iter_key(&op), "'"));
+          return Error(15952, absl::StrCat("unknown group operator '", bson_iter_key(&op), "'"));
         }
         ASSIGN_OR_RETURN(auto expr, scope_.Parse(op));
         outputs_.push_back({field, bson_iter_key(&op), std::move(expr)});

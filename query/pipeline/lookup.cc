@@ -106,19 +106,20 @@ class LookupStage final : public Stage {
                        "$lookup from another database is not supported");
         }
         if (!BSON_ITER_HOLDS_UTF8(&it)) {
-          return Error(9, absl::StrCat("$lookup 'from' field must be a string, but found ",
-                                       TypeNameOf(it)));
+          return Error(
+              9, absl::StrCat("$lookup 'from' field must be a string, but found ", TypeNameOf(it)));
         }
         from_ = bson_iter_utf8(&it, nullptr);
       } else if (key == "as" || key == "localField" || key == "foreignField") {
         if (!BSON_ITER_HOLDS_UTF8(&it)) {
-          return Error(9, absl::StrCat("$lookup argument '", key,
-                                       "' must be a string, found ", TypeNameOf(it)));
+          return Error(9, absl::StrCat("$lookup argument '", key, "' must be a string, found ",
+                                       TypeNameOf(it)));
         }
         std::string value = bson_iter_utf8(&it, nullptr);
         if (value.empty() || value[0] == '$') {
-          return Error(16410, "FieldPath field names may not start with '$'. Consider using "
-                              "$getField or $setField.");
+          return Error(16410,
+                       "FieldPath field names may not start with '$'. Consider using "
+                       "$getField or $setField.");
         }
         if (key == "as") as_ = SplitPath(value);
         if (key == "localField") local_ = value, has_local = true;
@@ -154,12 +155,14 @@ class LookupStage final : public Stage {
     }
     if (as_.empty()) return Error(9, "must specify 'as' field for a $lookup");
     if (has_local != has_foreign) {
-      return Error(9, "$lookup requires both or neither of 'localField' and 'foreignField' to "
-                      "be specified");
+      return Error(9,
+                   "$lookup requires both or neither of 'localField' and 'foreignField' to "
+                   "be specified");
     }
     if (!has_local && !pipeline_doc_.has_value()) {
-      return Error(9, "$lookup requires either 'pipeline' or both 'localField' and "
-                      "'foreignField' to be specified");
+      return Error(9,
+                   "$lookup requires either 'pipeline' or both 'localField' and "
+                   "'foreignField' to be specified");
     }
     if (!let_.empty() && !pipeline_doc_.has_value()) {
       return Error(9, "$lookup with 'let' must also specify 'pipeline'");
@@ -244,8 +247,7 @@ class LookupStage final : public Stage {
   // Chooses the join strategy (at build time, so explain shows it without running).
   absl::Status Plan() {
     if (local_keys_ == nullptr) return absl::OkStatus();
-    ASSIGN_OR_RETURN(ForeignCollectionInfo info,
-                     context_.host->DescribeForeign(from_, foreign_));
+    ASSIGN_OR_RETURN(ForeignCollectionInfo info, context_.host->DescribeForeign(from_, foreign_));
     planner::JoinRequest request;
     request.outer_rows = context_.outer_rows_estimate >= 0 ? context_.outer_rows_estimate : 1000;
     request.foreign_documents = info.documents;
@@ -264,7 +266,8 @@ class LookupStage final : public Stage {
         if (c.method == forced) {
           choice_.winner = c;
         } else {
-          if (c.rejected_reason.empty() || c.feasible) c.rejected_reason = "not the forced strategy";
+          if (c.rejected_reason.empty() || c.feasible)
+            c.rejected_reason = "not the forced strategy";
           choice_.rejected.push_back(c);
         }
       }
@@ -311,8 +314,8 @@ class LookupStage final : public Stage {
         std::vector<size_t> slots;
         for (const std::string& k : keys) {
           auto found = hash_.find(k);
-          if (found != hash_.end()) slots.insert(slots.end(), found->second.begin(),
-                                                 found->second.end());
+          if (found != hash_.end())
+            slots.insert(slots.end(), found->second.begin(), found->second.end());
         }
         std::sort(slots.begin(), slots.end());
         slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
@@ -332,7 +335,10 @@ class LookupStage final : public Stage {
               hit = true;
               break;
             }
-            if (c < 0) ++i; else ++j;
+            if (c < 0)
+              ++i;
+            else
+              ++j;
           }
           if (hit) out.push_back(foreign_docs_[s].Clone());
         }
@@ -399,7 +405,7 @@ class LookupStage final : public Stage {
                                 specs[0].stage.size());
         pushable = bytes.find("$expr") == absl::string_view::npos;
       }
-      if (pushable) read = ExtractPushdown(&specs);
+      if (pushable) read = ExtractPushdown(&specs, /*push_unbounded_sort=*/false);
       ASSIGN_OR_RETURN(source, context_.host->Read(from_, std::move(read)));
     }
     ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
@@ -460,8 +466,8 @@ class UnionWithStage final : public Stage {
           pipeline_doc_ = Document::Copy(Embedded(it));
           RETURN_IF_ERROR(ParsePipeline(pipeline_doc_->view(), false, true).status());
         } else {
-          return Error(40415, absl::StrCat("BSON field '$unionWith.", key,
-                                           "' is an unknown field."));
+          return Error(40415,
+                       absl::StrCat("BSON field '$unionWith.", key, "' is an unknown field."));
         }
       }
     } else {
@@ -492,7 +498,7 @@ class UnionWithStage final : public Stage {
       StagePtr source;
       if (!coll_.empty()) {
         OptimizePipeline(&specs);
-        ReadRequest read = ExtractPushdown(&specs);
+        ReadRequest read = ExtractPushdown(&specs, /*push_unbounded_sort=*/false);
         ASSIGN_OR_RETURN(source, context_.host->Read(coll_, std::move(read)));
       }
       ASSIGN_OR_RETURN(other_, Pipeline::Build(std::move(specs), std::move(source), context_));
@@ -528,8 +534,8 @@ class FacetStage final : public Stage {
                                              name));
       }
       if (!BSON_ITER_HOLDS_ARRAY(&it)) {
-        return Error(40170, absl::StrCat("arguments to $facet must be arrays, ", name,
-                                         " is type ", TypeNameOf(it)));
+        return Error(40170, absl::StrCat("arguments to $facet must be arrays, ", name, " is type ",
+                                         TypeNameOf(it)));
       }
       Document pipeline = Document::Copy(Embedded(it));
       ASSIGN_OR_RETURN(std::vector<StageSpec> specs,
@@ -562,9 +568,9 @@ class FacetStage final : public Stage {
     for (auto& [name, specs] : facets_) {
       std::vector<StageSpec> copy;
       for (const StageSpec& s : specs) copy.push_back(StageSpec{s.name, s.stage.Clone()});
-      ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
-                       Pipeline::Build(std::move(copy), std::make_unique<BufferStage>(shared),
-                                       context_));
+      ASSIGN_OR_RETURN(
+          std::unique_ptr<Pipeline> pipeline,
+          Pipeline::Build(std::move(copy), std::make_unique<BufferStage>(shared), context_));
       bson_t array;
       bson_append_array_begin(out.mutable_bson(), name.c_str(), -1, &array);
       uint32_t i = 0;
@@ -601,8 +607,8 @@ absl::StatusOr<std::string> TargetCollection(const bson_iter_t& it, absl::string
         return Error(static_cast<int>(ErrorCode::kNotImplemented),
                      absl::StrCat(stage, " into another database is not supported"));
       } else {
-        return Error(40415, absl::StrCat("BSON field '", stage, ".", key,
-                                         "' is an unknown field."));
+        return Error(40415,
+                     absl::StrCat("BSON field '", stage, ".", key, "' is an unknown field."));
       }
     }
     if (coll.empty()) {
@@ -611,8 +617,8 @@ absl::StatusOr<std::string> TargetCollection(const bson_iter_t& it, absl::string
     }
     return coll;
   }
-  return Error(13111, absl::StrCat(stage, " target must be a string or an object, not ",
-                                   TypeNameOf(it)));
+  return Error(13111,
+               absl::StrCat(stage, " target must be a string or an object, not ", TypeNameOf(it)));
 }
 
 // $out: collects every document, then hands them to the host, which replaces the target
@@ -717,8 +723,10 @@ absl::StatusOr<StagePtr> MakeMerge(const bson_iter_t& spec, const PipelineContex
             }
             merge.on.push_back(bson_iter_utf8(&f, nullptr));
           }
-          if (merge.on.empty()) return Error(51187, "If explicitly specifying $merge 'on', it "
-                                                    "must include at least one field");
+          if (merge.on.empty())
+            return Error(51187,
+                         "If explicitly specifying $merge 'on', it "
+                         "must include at least one field");
         } else {
           return Error(51186, "$merge 'on' field must be either a string or an array of strings");
         }

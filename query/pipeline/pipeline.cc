@@ -38,9 +38,7 @@ DocumentView Embedded(const bson_iter_t& it) {
   return DocumentView(data, length);
 }
 
-std::vector<std::string> SplitPath(absl::string_view path) {
-  return absl::StrSplit(path, '.');
-}
+std::vector<std::string> SplitPath(absl::string_view path) { return absl::StrSplit(path, '.'); }
 
 namespace {
 void SetPathInto(DocumentView doc, const std::vector<std::string>& path, size_t depth,
@@ -185,10 +183,10 @@ void StageSpec::Value(bson_iter_t* it) const {
 namespace {
 const absl::flat_hash_set<std::string>& KnownStages() {
   static const auto* kStages = new absl::flat_hash_set<std::string>{
-      "$match",  "$project",   "$addFields",   "$set",     "$unset",      "$group",
-      "$sort",   "$limit",     "$skip",        "$unwind",  "$count",      "$replaceRoot",
-      "$replaceWith", "$sortByCount", "$bucket", "$bucketAuto", "$facet", "$sample",
-      "$redact", "$lookup",    "$unionWith",   "$out",     "$merge",      "$documents"};
+      "$match",       "$project",     "$addFields", "$set",        "$unset", "$group",
+      "$sort",        "$limit",       "$skip",      "$unwind",     "$count", "$replaceRoot",
+      "$replaceWith", "$sortByCount", "$bucket",    "$bucketAuto", "$facet", "$sample",
+      "$redact",      "$lookup",      "$unionWith", "$out",        "$merge", "$documents"};
   return *kStages;
 }
 }  // namespace
@@ -383,7 +381,7 @@ std::optional<int64_t> IntegralArgument(const StageSpec& spec) {
 }
 }  // namespace
 
-ReadRequest ExtractPushdown(std::vector<StageSpec>* specs) {
+ReadRequest ExtractPushdown(std::vector<StageSpec>* specs, bool push_unbounded_sort) {
   ReadRequest request;
   size_t taken = 0;
   if (taken < specs->size() && (*specs)[taken].name == "$match") {
@@ -394,7 +392,10 @@ ReadRequest ExtractPushdown(std::vector<StageSpec>* specs) {
       ++taken;
     }
   }
-  if (taken < specs->size() && (*specs)[taken].name == "$sort") {
+  const bool bounded_sort = taken + 1 < specs->size() && (*specs)[taken + 1].name == "$limit" &&
+                            IntegralArgument((*specs)[taken + 1]).value_or(0) > 0;
+  if (taken < specs->size() && (*specs)[taken].name == "$sort" &&
+      (push_unbounded_sort || bounded_sort)) {
     bson_iter_t it;
     (*specs)[taken].Value(&it);
     if (BSON_ITER_HOLDS_DOCUMENT(&it) && !internal::Embedded(it).empty()) {
@@ -430,10 +431,9 @@ absl::Status BuildChain(const std::vector<StageSpec>& specs, const PipelineConte
     if (specs[i].name == "$sort" && i + 1 < specs.size() && specs[i + 1].name == "$limit") {
       // $sort + $limit: a top-k sort (the $limit stage stays, harmlessly).
       std::optional<int64_t> limit = IntegralArgument(specs[i + 1]);
-      ASSIGN_OR_RETURN(StagePtr sort, internal::MakeSort(value, context,
-                                                         limit.has_value() && *limit > 0
-                                                             ? limit
-                                                             : std::nullopt));
+      ASSIGN_OR_RETURN(StagePtr sort,
+                       internal::MakeSort(value, context,
+                                          limit.has_value() && *limit > 0 ? limit : std::nullopt));
       built.push_back(std::move(sort));
     } else {
       ASSIGN_OR_RETURN(built, internal::MakeStage(specs[i].name, value, context));

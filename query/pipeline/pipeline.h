@@ -40,8 +40,7 @@ struct StageSpec {
 // Parses the `pipeline` array (its bytes as a BSON array document): shape and names only.
 // `in_facet`: a $facet sub-pipeline (no $out/$merge/$facet). `in_lookup`: no $out/$merge.
 absl::StatusOr<std::vector<StageSpec>> ParsePipeline(DocumentView pipeline_array,
-                                                     bool in_facet = false,
-                                                     bool in_lookup = false);
+                                                     bool in_facet = false, bool in_lookup = false);
 
 // Rewrites that never change results: a $match moves ahead of $sort and of $addFields/$set/
 // $unset/$project stages that do not write the fields it reads (top-level field names; a $match
@@ -51,7 +50,10 @@ void OptimizePipeline(std::vector<StageSpec>* specs);
 
 // Removes the leading $match, $sort, $skip and $limit stages that a collection read performs
 // itself (in find's order: filter, sort, skip, limit), and returns them as a read request.
-ReadRequest ExtractPushdown(std::vector<StageSpec>* specs);
+// A $sort without a following $limit is taken only when `push_unbounded_sort` (the read's
+// sort has find's fixed 100 MiB budget and cannot spill; callers with another budget or
+// allowDiskUse keep the $sort stage, which can).
+ReadRequest ExtractPushdown(std::vector<StageSpec>* specs, bool push_unbounded_sort = true);
 
 class Pipeline {
  public:

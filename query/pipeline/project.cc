@@ -67,12 +67,12 @@ class FieldTree {
       if (parts[i].empty()) return Error(15998, "FieldPath field names may not be empty strings.");
       Child* child = node->Find(parts[i]);
       if (child == nullptr) {
-        node->children.emplace_back(parts[i], Child{Child::Kind::kNode, nullptr,
-                                                    std::make_unique<Node>()});
+        node->children.emplace_back(parts[i],
+                                    Child{Child::Kind::kNode, nullptr, std::make_unique<Node>()});
         child = &node->children.back().second;
       } else if (child->kind != Child::Kind::kNode) {
-        return Error(31250, absl::StrCat("Invalid ", stage_, " :: caused by :: Path collision at ",
-                                         path));
+        return Error(31250,
+                     absl::StrCat("Invalid ", stage_, " :: caused by :: Path collision at ", path));
       }
       node = child->node.get();
     }
@@ -87,7 +87,7 @@ class FieldTree {
                          BSON_ITER_HOLDS_DECIMAL128(&value);
     if (mode_ != Mode::kAddFields && is_flag) {
       bool include = BSON_ITER_HOLDS_BOOL(&value) ? bson_iter_bool(&value)
-                                                   : Value::FromIter(value).ToDouble() != 0;
+                                                  : Value::FromIter(value).ToDouble() != 0;
       node->children.emplace_back(
           leaf, Child{include ? Child::Kind::kInclude : Child::Kind::kExclude, nullptr, nullptr});
       return absl::OkStatus();
@@ -109,8 +109,8 @@ class FieldTree {
                                            " :: caused by :: An empty sub-projection is not a "
                                            "valid value. Found empty object at path"));
         }
-        node->children.emplace_back(leaf, Child{Child::Kind::kNode, nullptr,
-                                                std::make_unique<Node>()});
+        node->children.emplace_back(leaf,
+                                    Child{Child::Kind::kNode, nullptr, std::make_unique<Node>()});
         Node* saved = current_;
         (void)saved;
         bson_iter_recurse(&value, &inner);
@@ -137,10 +137,20 @@ class FieldTree {
                                        exclude_path, " in inclusion projection"));
     }
     if (root_.children.empty()) {
-      return Error(51272, "Invalid $project :: caused by :: projection specification must have "
-                          "at least one field");
+      return Error(51272,
+                   "Invalid $project :: caused by :: projection specification must have "
+                   "at least one field");
     }
-    mode_ = exclude ? Mode::kExclusion : Mode::kInclusion;
+    if (include) {
+      mode_ = Mode::kInclusion;
+    } else if (exclude) {
+      mode_ = Mode::kExclusion;
+    } else {
+      // Only `_id` is mentioned: {_id: 0} excludes it, {_id: 1} keeps only it.
+      const Child* id = root_.Find("_id");
+      mode_ =
+          id != nullptr && id->kind == Child::Kind::kExclude ? Mode::kExclusion : Mode::kInclusion;
+    }
     // `_id`: kept by inclusion projections unless mentioned.
     if (mode_ == Mode::kInclusion && root_.Find("_id") == nullptr) {
       root_.children.insert(root_.children.begin(),
@@ -494,8 +504,9 @@ absl::StatusOr<StagePtr> MakeUnset(const bson_iter_t& spec, const PipelineContex
       any = true;
     }
     if (!any) {
-      return Error(31119, "$unset specification must be a string or an array with at least one "
-                          "field");
+      return Error(31119,
+                   "$unset specification must be a string or an array with at least one "
+                   "field");
     }
   } else {
     return Error(31002, "$unset specification must be a string or an array");

@@ -60,10 +60,7 @@ class SortStage final : public Stage {
  public:
   SortStage(const PipelineContext& context, Document spec_doc, sort::SortSpec spec,
             std::optional<int64_t> limit)
-      : context_(context),
-        spec_doc_(std::move(spec_doc)),
-        spec_(std::move(spec)),
-        limit_(limit) {}
+      : context_(context), spec_doc_(std::move(spec_doc)), spec_(std::move(spec)), limit_(limit) {}
   std::string name() const override { return "$sort"; }
   void AppendExplain(bson_t* out) const override {
     bson_t sort;

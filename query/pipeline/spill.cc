@@ -17,18 +17,17 @@ absl::StatusOr<std::unique_ptr<SpillRun>> SpillRun::Create(const PipelineContext
   std::error_code ec;
   std::filesystem::create_directories(context.options.temp_dir, ec);
   if (ec) {
-    return absl::InternalError(
-        absl::StrCat("cannot create spill directory ", context.options.temp_dir, ": ",
-                     ec.message()));
+    return absl::InternalError(absl::StrCat("cannot create spill directory ",
+                                            context.options.temp_dir, ": ", ec.message()));
   }
   const int64_t n = ++*context.spill_counter;
-  std::string path = absl::StrCat(context.options.temp_dir, "/pipeline-", getpid(), "-",
-                                  reinterpret_cast<uintptr_t>(context.spill_counter.get()), "-",
-                                  n, ".run");
+  std::string path =
+      absl::StrCat(context.options.temp_dir, "/pipeline-", getpid(), "-",
+                   reinterpret_cast<uintptr_t>(context.spill_counter.get()), "-", n, ".run");
   FILE* file = std::fopen(path.c_str(), "w+b");
   if (file == nullptr) {
-    return absl::InternalError(absl::StrCat("cannot create spill file ", path, ": ",
-                                            std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot create spill file ", path, ": ", std::strerror(errno)));
   }
   return std::unique_ptr<SpillRun>(new SpillRun(std::move(path), file));
 }
@@ -40,8 +39,8 @@ SpillRun::~SpillRun() {
 
 absl::Status SpillRun::Append(DocumentView doc) {
   if (std::fwrite(doc.data(), 1, doc.size(), file_) != doc.size()) {
-    return absl::InternalError(absl::StrCat("cannot write spill file ", path_, ": ",
-                                            std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot write spill file ", path_, ": ", std::strerror(errno)));
   }
   bytes_ += doc.size();
   return absl::OkStatus();

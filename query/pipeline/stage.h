@@ -101,8 +101,8 @@ class PipelineHost {
                                          std::vector<Document> docs) = 0;
   // $merge: one document's action, applied by db/ (insert, replace, merge, fail, keep).
   struct MergeSpec {
-    std::vector<std::string> on;  // field paths identifying the target document
-    std::string when_matched;     // replace | keepExisting | merge | fail | pipeline
+    std::vector<std::string> on;   // field paths identifying the target document
+    std::string when_matched;      // replace | keepExisting | merge | fail | pipeline
     std::string when_not_matched;  // insert | discard | fail
   };
   virtual absl::Status MergeInto(absl::string_view collection, const MergeSpec& spec,

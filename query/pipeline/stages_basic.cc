@@ -189,11 +189,11 @@ class ReplaceRootStage final : public Stage {
     if (!doc.has_value()) return doc;
     ASSIGN_OR_RETURN(Value v, scope_.Evaluate(*expr_, doc->view()));
     if (!v.is_document()) {
-      return Error(40228, absl::StrCat("'newRoot' expression must evaluate to an object, but "
-                                       "resulting value was: ",
-                                       v.DebugString(), ". Type of resulting value: '",
-                                       expression::TypeName(v),
-                                       "'. Input document: ", doc->ToJson()));
+      return Error(40228,
+                   absl::StrCat("'newRoot' expression must evaluate to an object, but "
+                                "resulting value was: ",
+                                v.DebugString(), ". Type of resulting value: '",
+                                expression::TypeName(v), "'. Input document: ", doc->ToJson()));
     }
     return std::optional<Document>(DocumentOfValue(v));
   }
@@ -503,8 +503,8 @@ absl::StatusOr<StagePtr> MakeUnwind(const bson_iter_t& spec) {
                                      TypeNameOf(spec)));
   }
   if (path.empty() || path[0] != '$') {
-    return Error(28818,
-                 absl::StrCat("path option to $unwind stage should be prefixed with a '$': ", path));
+    return Error(
+        28818, absl::StrCat("path option to $unwind stage should be prefixed with a '$': ", path));
   }
   path = path.substr(1);
   if (path.empty()) return Error(40352, "FieldPath cannot be constructed with empty string");
@@ -529,8 +529,7 @@ absl::StatusOr<StagePtr> MakeReplaceRoot(absl::string_view name, const bson_iter
   while (bson_iter_next(&it)) {
     absl::string_view key = bson_iter_key(&it);
     if (key != "newRoot") {
-      return Error(40415, absl::StrCat("BSON field '$replaceRoot.", key,
-                                       "' is an unknown field."));
+      return Error(40415, absl::StrCat("BSON field '$replaceRoot.", key, "' is an unknown field."));
     }
     RETURN_IF_ERROR(stage->Init(it));
     found = true;

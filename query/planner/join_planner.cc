@@ -25,8 +25,8 @@ JoinCandidate CostJoin(const JoinRequest& r, JoinMethod method) {
   const double foreign = static_cast<double>(std::max<int64_t>(0, r.foreign_documents));
   const double matches =
       r.foreign_distinct_keys > 0 ? std::max(1.0, foreign / r.foreign_distinct_keys) : 1.0;
-  const bool fits = static_cast<size_t>(std::max<int64_t>(0, r.foreign_bytes)) <=
-                    r.memory_limit_bytes;
+  const bool fits =
+      static_cast<size_t>(std::max<int64_t>(0, r.foreign_bytes)) <= r.memory_limit_bytes;
   JoinCandidate c{method, true, "", 0, outer * std::min(matches, std::max(foreign, 1.0))};
   switch (method) {
     case JoinMethod::kIndexedLoop:
@@ -39,14 +39,16 @@ JoinCandidate CostJoin(const JoinRequest& r, JoinMethod method) {
       break;
     case JoinMethod::kHashJoin:
       c.cost = foreign * (CostModel::kScanPerDocument + JoinCostModel::kHashBuildPerDocument) +
-               outer * JoinCostModel::kHashProbe + outer * matches * JoinCostModel::kHashEmitPerMatch;
+               outer * JoinCostModel::kHashProbe +
+               outer * matches * JoinCostModel::kHashEmitPerMatch;
       if (!fits) {
         c.feasible = false;
         c.rejected_reason = "foreign side exceeds the memory budget";
       }
       break;
     case JoinMethod::kNestedLoopScan:
-      c.cost = foreign * CostModel::kScanPerDocument + outer * foreign * JoinCostModel::kCompareKeys;
+      c.cost =
+          foreign * CostModel::kScanPerDocument + outer * foreign * JoinCostModel::kCompareKeys;
       if (!fits) {
         c.feasible = false;
         c.rejected_reason = "foreign side exceeds the memory budget";

@@ -32,9 +32,9 @@ struct JoinCostModel {
 };
 
 struct JoinRequest {
-  double outer_rows = 0;           // estimated outer documents reaching the $lookup
-  int64_t foreign_documents = 0;   // engine statistics
-  int64_t foreign_bytes = 0;       // documents × average size
+  double outer_rows = 0;          // estimated outer documents reaching the $lookup
+  int64_t foreign_documents = 0;  // engine statistics
+  int64_t foreign_bytes = 0;      // documents × average size
   bool foreign_field_indexed = false;
   double foreign_distinct_keys = 0;  // 0: unknown (matches per probe taken as 1)
   size_t memory_limit_bytes = 0;

@@ -215,13 +215,13 @@ TEST_P(PipelineCorpusTest, Case) {
   bson_iter_t it;
   // Fresh collections: c, and every collection named in "other" and "after".
   Reset("c", Field(spec, "docs", &it) ? View(it) : DocumentView());
-  for (const char* group : {"other", "after"}) {
+  // "after" collections start empty unless "other" seeds them (reset in this order).
+  for (const char* group : {"after", "other"}) {
     if (!Field(spec, group, &it)) continue;
     bson_iter_t coll;
     bson_iter_recurse(&it, &coll);
     while (bson_iter_next(&coll)) {
-      Reset(bson_iter_key(&coll),
-            std::string(group) == "other" ? View(coll) : DocumentView());
+      Reset(bson_iter_key(&coll), std::string(group) == "other" ? View(coll) : DocumentView());
     }
   }
   if (Field(spec, "indexes", &it)) {
@@ -306,8 +306,9 @@ TEST_P(PipelineCorpusTest, Case) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, PipelineCorpusTest, ::testing::ValuesIn(LoadCases()),
                          [](const ::testing::TestParamInfo<CorpusCase>& info) {
-                           std::string name = info.param.file.substr(0, info.param.file.size() - 5) +
-                                              "_" + std::to_string(info.index);
+                           std::string name =
+                               info.param.file.substr(0, info.param.file.size() - 5) + "_" +
+                               std::to_string(info.index);
                            for (char& ch : name) {
                              if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }
