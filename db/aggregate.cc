@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/error_codes.h"
@@ -84,6 +85,7 @@ class DatabasePipelineHost final : public pl::PipelineHost {
     if (field == "_id") {
       info.field_indexed = true;  // documents are clustered by _id
       info.index_name = "_id_";
+      info.matches_per_key = 1;
       return info;
     }
     if (!handle->indexes.empty()) {
@@ -103,7 +105,37 @@ class DatabasePipelineHost final : public pl::PipelineHost {
         }
       }
     }
+    ASSIGN_OR_RETURN(info.matches_per_key,
+                     SampleMatchesPerKey(collection, field, info.field_indexed));
     return info;
+  }
+
+  // Documents per distinct value of `field` in a sample of kSample documents: the first ones
+  // in the field's order when an index provides it (runs of equal values are then contiguous),
+  // else the first in `_id` order (an underestimate of duplication).
+  absl::StatusOr<double> SampleMatchesPerKey(absl::string_view collection, absl::string_view field,
+                                             bool indexed) {
+    constexpr int64_t kSample = 1000;
+    QuerySpec spec;
+    if (indexed) {
+      bson_append_int32(spec.sort.mutable_bson(), field.data(), static_cast<int>(field.size()), 1);
+    }
+    spec.limit = kSample;
+    ASSIGN_OR_RETURN(std::unique_ptr<QueryExecution> read,
+                     db_.Query(Namespace(collection), std::move(spec)));
+    absl::flat_hash_set<std::string> keys;
+    int64_t n = 0;
+    const std::vector<std::string> path = pl::internal::SplitPath(field);
+    while (true) {
+      ASSIGN_OR_RETURN(std::optional<absl::string_view> next, read->Next());
+      if (!next.has_value()) break;
+      ++n;
+      query::expression::Value v = pl::internal::GetPathNoArrays(
+          DocumentView(reinterpret_cast<const uint8_t*>(next->data()), next->size()), path);
+      keys.insert(v.missing() ? std::string("missing") : v.DebugString());
+    }
+    if (n == 0 || keys.empty()) return 0.0;
+    return static_cast<double>(n) / static_cast<double>(keys.size());
   }
 
   // $out's write: the documents go into a temporary collection (with the target's indexes),

@@ -50,8 +50,8 @@ absl::StatusOr<std::vector<Document>> Collection::Aggregate(DocumentView pipelin
   while (true) {
     ASSIGN_OR_RETURN(std::optional<absl::string_view> next, execution->Next());
     if (!next.has_value()) break;
-    results.push_back(Document::Copy(
-        DocumentView(reinterpret_cast<const uint8_t*>(next->data()), next->size())));
+    results.push_back(
+        Document::Copy(DocumentView(reinterpret_cast<const uint8_t*>(next->data()), next->size())));
   }
   return results;
 }

@@ -254,6 +254,9 @@ class LookupStage final : public Stage {
     request.foreign_bytes = info.documents * std::max<int64_t>(info.average_bytes, 16) * 2;
     request.foreign_field_indexed = info.field_indexed;
     request.memory_limit_bytes = context_.options.memory_limit_bytes;
+    if (info.matches_per_key > 0) {
+      request.foreign_distinct_keys = static_cast<double>(info.documents) / info.matches_per_key;
+    }
     if (context_.options.join_strategy == JoinStrategy::kAuto) {
       choice_ = planner::ChooseJoin(request);
     } else {

@@ -84,6 +84,9 @@ struct ForeignCollectionInfo {
   bool field_indexed = false;  // a usable index leads with the foreign field
   bool index_multikey = false;
   std::string index_name;
+  // Foreign documents per distinct value of the field, estimated from a sample (the first
+  // keys in index order when indexed); 0 when unknown.
+  double matches_per_key = 0;
 };
 
 // What db/ supplies to the pipeline: collection reads (planned), facts for join planning, and

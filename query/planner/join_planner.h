@@ -25,10 +25,11 @@ namespace strata::query::planner {
 enum class JoinMethod { kIndexedLoop, kHashJoin, kNestedLoopScan, kPerDocumentQuery };
 
 struct JoinCostModel {
-  static constexpr double kHashBuildPerDocument = 0.5;  // key extraction + table insert
+  // Measured by bench/aggregate_bench (bench/README.md), in collection-scan steps.
+  static constexpr double kHashBuildPerDocument = 4.0;  // copy + key extraction + table insert
   static constexpr double kHashProbe = 0.2;             // one lookup per outer key
-  static constexpr double kHashEmitPerMatch = 0.3;      // copy of a matched document
-  static constexpr double kCompareKeys = 0.02;          // one key-set test in a scan join
+  static constexpr double kHashEmitPerMatch = 1.0;      // copy of a matched document
+  static constexpr double kCompareKeys = 0.1;           // one key-set test in a scan join
 };
 
 struct JoinRequest {

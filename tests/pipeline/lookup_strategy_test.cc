@@ -73,8 +73,8 @@ class LookupStrategyTest : public ::testing::Test {
       } else {
         fk = ", \"fk\": {\"$numberLong\": \"" + std::to_string(i % 41) + "\"}";
       }
-      foreign.push_back(Json("{\"_id\": " + std::to_string(1000 + i) + fk + ", \"v\": " +
-                             std::to_string(i % 7) + "}"));
+      foreign.push_back(Json("{\"_id\": " + std::to_string(1000 + i) + fk +
+                             ", \"v\": " + std::to_string(i % 7) + "}"));
     }
     std::vector<DocumentView> views;
     for (const Document& d : outer) views.push_back(d.view());
@@ -169,12 +169,13 @@ TEST_F(LookupStrategyTest, PlannerChoosesByCost) {
   const std::string one =
       R"([{"$match": {"_id": 5}},
           {"$lookup": {"from": "foreign", "localField": "k", "foreignField": "fk", "as": "j"}}])";
-  EXPECT_THAT(ExplainStrategy(one),
-              ::testing::HasSubstr("\"joinStrategy\": {\"strategy\": \"INDEXED_NESTED_LOOP_JOIN\""));
+  EXPECT_THAT(
+      ExplainStrategy(one),
+      ::testing::HasSubstr("\"joinStrategy\": {\"strategy\": \"INDEXED_NESTED_LOOP_JOIN\""));
   // The foreign side over the memory budget: hash and scan joins are infeasible.
   std::string tight = ExplainStrategy(kEquality, ", \"$_internalMemoryLimitBytes\": 1000");
-  EXPECT_THAT(tight,
-              ::testing::HasSubstr("\"joinStrategy\": {\"strategy\": \"INDEXED_NESTED_LOOP_JOIN\""));
+  EXPECT_THAT(
+      tight, ::testing::HasSubstr("\"joinStrategy\": {\"strategy\": \"INDEXED_NESTED_LOOP_JOIN\""));
   EXPECT_THAT(tight, ::testing::HasSubstr("foreign side exceeds the memory budget"));
 }
 
