@@ -18,6 +18,7 @@ const CommandRegistry& Registry() {
     RegisterIndexCommands(*r);
     RegisterExplainCommands(*r);
     RegisterIndexAdminCommands(*r);
+    RegisterAggregateCommands(*r);
     return r;
   }();
   return *registry;

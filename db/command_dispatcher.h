@@ -58,6 +58,7 @@ void RegisterAdminCommands(CommandRegistry& registry);       // commands_admin.c
 void RegisterIndexCommands(CommandRegistry& registry);       // commands_index.cc
 void RegisterIndexAdminCommands(CommandRegistry& registry);  // commands_index_admin.cc
 void RegisterExplainCommands(CommandRegistry& registry);     // commands_explain.cc
+void RegisterAggregateCommands(CommandRegistry& registry);   // commands_aggregate.cc
 
 // Runs one command document against `db`.
 Document Dispatch(DatabaseImpl& db, DocumentView command, absl::string_view default_db = "test");

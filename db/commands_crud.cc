@@ -53,7 +53,8 @@ void AppendWriteErrors(const std::vector<WriteError>& errors, bson_t* reply) {
 
 // Moves up to `batch_size` documents (0 = no count limit) of at most kMaxBatchBytes from
 // `execution` into the array `field` of `cursor_doc`. Returns true when no document is left.
-absl::StatusOr<bool> FillBatch(QueryExecution& execution, int64_t batch_size, const char* field,
+template <typename Source>  // QueryExecution or CursorStream
+absl::StatusOr<bool> FillBatch(Source& execution, int64_t batch_size, const char* field,
                                bson_t* cursor_doc) {
   bson_t array;
   bson_append_array_begin(cursor_doc, field, -1, &array);
@@ -185,7 +186,9 @@ absl::Status GetMore(CommandContext& context, const bson_t& command, bson_t* rep
   bson_t cursor_doc;
   bson_append_document_begin(reply, "cursor", 6, &cursor_doc);
   absl::StatusOr<bool> exhausted =
-      FillBatch(*cursor->execution, batch_size.value_or(0), "nextBatch", &cursor_doc);
+      cursor->stream != nullptr
+          ? FillBatch(*cursor->stream, batch_size.value_or(0), "nextBatch", &cursor_doc)
+          : FillBatch(*cursor->execution, batch_size.value_or(0), "nextBatch", &cursor_doc);
   if (!exhausted.ok() || *exhausted) {
     context.db.cursors().Kill(id);
     RETURN_IF_ERROR(exhausted.status());

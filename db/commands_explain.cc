@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "db/aggregate.h"
 #include "db/command_args.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
@@ -135,6 +136,11 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
   }
   bson_t inner;
   inner_view->AsBson(&inner);
+  bson_iter_t inner_first;
+  if (bson_iter_init(&inner_first, &inner) && bson_iter_next(&inner_first) &&
+      std::string_view(bson_iter_key(&inner_first)) == "aggregate") {
+    return ExplainAggregate(context, inner, verbosity, reply);
+  }
   std::string command_name;
   ASSIGN_OR_RETURN(FindRequest request, InnerAsFind(context, inner, &command_name));
   QuerySpec spec_copy{

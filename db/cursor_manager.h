@@ -21,9 +21,19 @@
 
 namespace strata::db {
 
+// The documents of a cursor that is not a find (aggregate): the same two calls as
+// QueryExecution. Next's bytes stay valid until the following call.
+class CursorStream {
+ public:
+  virtual ~CursorStream() = default;
+  virtual absl::StatusOr<bool> HasNext() = 0;
+  virtual absl::StatusOr<std::optional<absl::string_view>> Next() = 0;
+};
+
 struct ServerCursor {
   std::string ns;
   std::unique_ptr<QueryExecution> execution;
+  std::unique_ptr<CursorStream> stream;  // set instead of `execution` for aggregate cursors
 };
 
 class CursorManager {

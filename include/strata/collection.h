@@ -33,6 +33,19 @@ struct FindOptions {
   int64_t limit = 0;
 };
 
+struct AggregateOptions {
+  // Let $sort/$group spill to files over the memory budget. Default: false (they fail with
+  // QueryExceededMemoryLimitNoDiskUseAllowed instead).
+  bool allow_disk_use = false;
+  // Variables for $$name in every expression ({x: 1} → $$x), the command's `let`. Default: none.
+  DocumentView let;
+  // Memory budget of each blocking stage, bytes. Default 0: DatabaseOptions'.
+  size_t memory_limit_bytes = 0;
+  // $lookup join strategy: "" (chosen by cost), "hash", "indexedLoop", "nestedLoop",
+  // "perDocument" (tests and benchmarks). Default: "".
+  std::string_view join_strategy;
+};
+
 struct UpdateOptions {
   // Insert a document built from the filter's equality fields and the update when nothing
   // matches. Default: false.
@@ -90,6 +103,12 @@ class Collection {
   // The first document matching `filter`, or nullopt.
   absl::StatusOr<std::optional<Document>> FindOne(DocumentView filter);
   absl::StatusOr<Cursor> Find(DocumentView filter, const FindOptions& options = {});
+
+  // Runs an aggregation pipeline (`pipeline`: a BSON array of stage documents) over this
+  // collection, exactly as the aggregate command does (same parser, planner pushdown, errors);
+  // returns every result document. Stages ending in $out/$merge return nothing.
+  absl::StatusOr<std::vector<Document>> Aggregate(DocumentView pipeline,
+                                                  const AggregateOptions& options = {});
 
   // Deletes the first document matching `filter`; returns 0 or 1.
   absl::StatusOr<int64_t> DeleteOne(DocumentView filter);

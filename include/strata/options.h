@@ -44,6 +44,10 @@ struct DatabaseOptions {
   // Seconds between passes of the TTL monitor, which deletes documents expired by TTL indexes
   // (MongoDB's default is 60). 0 disables the background monitor. Default: 60.
   int64_t ttl_monitor_interval_seconds = 60;
+  // Memory a blocking aggregation stage ($sort, $group, $facet, a $lookup hash table) may hold,
+  // in bytes; past it the stage spills to files under <data dir>/_tmp with allowDiskUse, else
+  // fails with QueryExceededMemoryLimitNoDiskUseAllowed (292). Default: 100 MiB (MongoDB's).
+  size_t aggregation_memory_bytes = size_t{100} << 20;
   // Receives one line per progress report of long operations (index builds); called on the
   // thread doing the work. Default: none (silent).
   std::function<void(std::string_view)> progress;

@@ -1,0 +1,87 @@
+// aggregate: {aggregate: <collection> | 1, pipeline: [...], cursor: {batchSize}, allowDiskUse,
+// let, hint, explain} → {cursor: {firstBatch, id, ns}, ok: 1}; later batches through getMore
+// (the cursor's stream is the pipeline itself, so results are produced lazily).
+// A pipeline ending in $out/$merge writes as it runs and returns an empty batch with id 0.
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "base/error_codes.h"
+#include "base/status_macros.h"
+#include "db/aggregate.h"
+#include "db/command_dispatcher.h"
+#include "db/database_impl.h"
+#include "document/validate.h"
+
+namespace strata::db {
+namespace {
+
+constexpr int64_t kDefaultFirstBatchSize = 101;
+
+// Moves up to `batch_size` documents (0: no count limit) of at most 16 MiB in total into the
+// array `field`; true when the stream is exhausted.
+absl::StatusOr<bool> FillBatch(CursorStream& stream, int64_t batch_size, const char* field,
+                               bson_t* cursor_doc) {
+  bson_t array;
+  bson_append_array_begin(cursor_doc, field, -1, &array);
+  int64_t count = 0;
+  size_t bytes = 0;
+  absl::Status status;
+  while (batch_size == 0 || count < batch_size) {
+    auto next = stream.Next();
+    if (!next.ok()) {
+      status = next.status();
+      break;
+    }
+    if (!next->has_value()) break;
+    bson_t doc;
+    bson_init_static(&doc, reinterpret_cast<const uint8_t*>((*next)->data()), (*next)->size());
+    std::string key = std::to_string(count++);
+    bson_append_document(&array, key.c_str(), static_cast<int>(key.size()), &doc);
+    bytes += (*next)->size();
+    if (bytes >= document::kMaxUserDocumentSize) break;
+  }
+  bson_append_array_end(cursor_doc, &array);
+  RETURN_IF_ERROR(status);
+  ASSIGN_OR_RETURN(bool more, stream.HasNext());
+  return !more;
+}
+
+absl::Status Aggregate(CommandContext& context, const bson_t& command, bson_t* reply) {
+  ASSIGN_OR_RETURN(AggregateRequest request, ParseAggregateRequest(context, command));
+  if (request.explain) return ExplainAggregate(context, command, "queryPlanner", reply);
+  const std::string ns = request.ns();
+  const std::optional<int64_t> batch_size = request.batch_size;
+  ASSIGN_OR_RETURN(std::unique_ptr<AggregateExecution> execution,
+                   AggregateExecution::Create(context.db, std::move(request)));
+  bson_t cursor;
+  bson_append_document_begin(reply, "cursor", 6, &cursor);
+  bool exhausted = false;
+  if (batch_size.has_value() && *batch_size == 0) {
+    bson_t empty;
+    bson_append_array_begin(&cursor, "firstBatch", 10, &empty);
+    bson_append_array_end(&cursor, &empty);
+    ASSIGN_OR_RETURN(bool more, execution->HasNext());
+    exhausted = !more;
+  } else {
+    ASSIGN_OR_RETURN(exhausted, FillBatch(*execution, batch_size.value_or(kDefaultFirstBatchSize),
+                                          "firstBatch", &cursor));
+  }
+  int64_t id = 0;
+  if (!exhausted) {
+    auto server_cursor = std::make_unique<ServerCursor>();
+    server_cursor->ns = ns;
+    server_cursor->stream = std::move(execution);
+    id = context.db.cursors().Register(std::move(server_cursor));
+  }
+  bson_append_int64(&cursor, "id", 2, id);
+  bson_append_utf8(&cursor, "ns", 2, ns.data(), static_cast<int>(ns.size()));
+  bson_append_document_end(reply, &cursor);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterAggregateCommands(CommandRegistry& registry) { registry.Add("aggregate", &Aggregate); }
+
+}  // namespace strata::db
