@@ -97,9 +97,8 @@ absl::Status ReplyStatus(const Document& reply) {
 
 void ServerLog::Line(std::string_view text_view) {
   const absl::string_view text(text_view.data(), text_view.size());
-  std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-                   " ", text);
+  std::string line = absl::StrCat(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ", text);
   {
     absl::MutexLock lock(&mu_);
     lines_.push_back(line);
@@ -162,8 +161,8 @@ Document CommandRunner::Run(ConnectionState& connection, const Request& request)
   } else {
     std::optional<std::string> db_field = StringField(command, "$db");
     if (!db_field.has_value()) {
-      return ServerErrorReply(MongoError(static_cast<ErrorCode>(40571),
-                                         "OP_MSG requests require a $db argument"));
+      return ServerErrorReply(
+          MongoError(static_cast<ErrorCode>(40571), "OP_MSG requests require a $db argument"));
     }
     db = *db_field;
   }
@@ -181,7 +180,8 @@ Document CommandRunner::RunCommand(ConnectionState& connection, const bson_t& co
   auto handler = handlers_.find(name);
   if (handler != handlers_.end()) {
     Document reply;
-    absl::Status status = (this->*(handler->second.handler))(connection, command, db, reply.mutable_bson());
+    absl::Status status =
+        (this->*(handler->second.handler))(connection, command, db, reply.mutable_bson());
     if (!status.ok()) return ServerErrorReply(status);
     bson_append_double(reply.mutable_bson(), "ok", 2, 1.0);
     return reply;
@@ -190,10 +190,10 @@ Document CommandRunner::RunCommand(ConnectionState& connection, const bson_t& co
   if (db == kUsersDatabase) {
     std::optional<std::string> target = StringField(command, name.c_str());
     if (target.has_value() && *target == kUsersCollection) {
-      return ServerErrorReply(MongoError(
-          ErrorCode::kUnauthorized,
-          absl::StrCat("not authorized on admin to run ", name, " on ", kUsersCollection,
-                       " (use createUser, dropUser and usersInfo)")));
+      return ServerErrorReply(
+          MongoError(ErrorCode::kUnauthorized,
+                     absl::StrCat("not authorized on admin to run ", name, " on ", kUsersCollection,
+                                  " (use createUser, dropUser and usersInfo)")));
     }
   }
   Document reply = db_.RunCommand(db, DocumentView(&command));
@@ -220,8 +220,8 @@ void CommandRunner::TrackCursors(const ConnectionState& connection, std::string_
   if (name == "killCursors") {
     absl::MutexLock lock(&mu_);
     bson_iter_t array;
-    if (bson_iter_init_find(&it, reply.bson(), "cursorsKilled") &&
-        BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &array)) {
+    if (bson_iter_init_find(&it, reply.bson(), "cursorsKilled") && BSON_ITER_HOLDS_ARRAY(&it) &&
+        bson_iter_recurse(&it, &array)) {
       while (bson_iter_next(&array)) cursors_.erase(bson_iter_as_int64(&array));
     }
     return;
@@ -271,8 +271,8 @@ void CommandRunner::ConnectionClosed(const ConnectionState& connection) {
     size_t dot = ns.find('.');
     if (dot == std::string::npos) continue;
     const std::string db = ns.substr(0, dot), collection = ns.substr(dot + 1);
-    bson_t* kill = BCON_NEW("killCursors", BCON_UTF8(collection.c_str()), "cursors", "[",
-                            BCON_INT64(id), "]");
+    bson_t* kill =
+        BCON_NEW("killCursors", BCON_UTF8(collection.c_str()), "cursors", "[", BCON_INT64(id), "]");
     Document command = Document::Adopt(kill);
     db_.RunCommand(db, command.view());
   }
@@ -523,8 +523,8 @@ std::optional<ScramCredentials> CommandRunner::FindCredentials(const std::string
                                                                std::string_view user) {
   const std::string id = absl::StrCat(user_db, ".", absl::string_view(user.data(), user.size()));
   Document find = Document::Adopt(BCON_NEW("find", BCON_UTF8(kUsersCollection), "filter", "{",
-                                            "_id", BCON_UTF8(id.c_str()), "}", "limit",
-                                            BCON_INT32(1), "singleBatch", BCON_BOOL(true)));
+                                           "_id", BCON_UTF8(id.c_str()), "}", "limit",
+                                           BCON_INT32(1), "singleBatch", BCON_BOOL(true)));
   Document reply = db_.RunCommand(kUsersDatabase, find.view());
   bson_iter_t it, field;
   auto find_field = [&](const char* path) {
@@ -556,10 +556,10 @@ absl::Status CommandRunner::SaslStart(ConnectionState& connection, const bson_t&
                                       const std::string& db, bson_t* reply) {
   std::optional<std::string> mechanism = StringField(command, "mechanism");
   if (!mechanism.has_value() || *mechanism != "SCRAM-SHA-256") {
-    return MongoError(kMechanismUnavailable,
-                      absl::StrCat("Received authentication for mechanism ",
-                                   mechanism.value_or("(none)"),
-                                   " which is not enabled (only SCRAM-SHA-256 is)"));
+    return MongoError(
+        kMechanismUnavailable,
+        absl::StrCat("Received authentication for mechanism ", mechanism.value_or("(none)"),
+                     " which is not enabled (only SCRAM-SHA-256 is)"));
   }
   std::optional<std::string> payload = PayloadField(command);
   if (!payload.has_value()) return MongoError(ErrorCode::kBadValue, "saslStart needs a payload");
@@ -697,9 +697,9 @@ absl::Status CommandRunner::DropUser(ConnectionState& connection, const bson_t& 
   std::optional<std::string> user = StringField(command, "dropUser");
   if (!user.has_value()) return MongoError(ErrorCode::kBadValue, "dropUser needs a user name");
   const std::string id = absl::StrCat(db, ".", *user);
-  Document remove = Document::Adopt(BCON_NEW("delete", BCON_UTF8(kUsersCollection), "deletes",
-                                             "[", "{", "q", "{", "_id", BCON_UTF8(id.c_str()),
-                                             "}", "limit", BCON_INT32(1), "}", "]"));
+  Document remove = Document::Adopt(BCON_NEW("delete", BCON_UTF8(kUsersCollection), "deletes", "[",
+                                             "{", "q", "{", "_id", BCON_UTF8(id.c_str()), "}",
+                                             "limit", BCON_INT32(1), "}", "]"));
   Document reply = db_.RunCommand(kUsersDatabase, remove.view());
   if (absl::Status status = ReplyStatus(reply); !status.ok()) return status;
   bson_iter_t it;

@@ -74,12 +74,12 @@ class CommandRunner {
     std::string ns;
   };
   using Handler = absl::Status (CommandRunner::*)(ConnectionState&, const bson_t&,
-                                                   const std::string& db, bson_t* reply);
+                                                  const std::string& db, bson_t* reply);
 
   Document RunCommand(ConnectionState& connection, const bson_t& command, const std::string& db);
   bool AllowedWithoutAuth(std::string_view name, const std::string& db);
-  void TrackCursors(const ConnectionState& connection, std::string_view name,
-                    const bson_t& command, const Document& reply);
+  void TrackCursors(const ConnectionState& connection, std::string_view name, const bson_t& command,
+                    const Document& reply);
   std::optional<ScramCredentials> FindCredentials(const std::string& user_db,
                                                   std::string_view user);
   bool AnyUserExists();

@@ -53,8 +53,8 @@ absl::StatusOr<std::string> Compress(Compressor compressor, std::string_view inp
       uLongf size = compressBound(static_cast<uLong>(input.size()));
       out.resize(size);
       if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-                    reinterpret_cast<const Bytef*>(input.data()),
-                    static_cast<uLong>(input.size()), 6) != Z_OK) {
+                    reinterpret_cast<const Bytef*>(input.data()), static_cast<uLong>(input.size()),
+                    6) != Z_OK) {
         return absl::InternalError("zlib compression failed");
       }
       out.resize(size);
@@ -75,9 +75,9 @@ absl::StatusOr<std::string> Decompress(Compressor compressor, std::string_view i
                                        size_t expected_size) {
   std::string out(expected_size, '\0');
   auto mismatch = [&](size_t got) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(CompressorName(compressor), " data inflates to ", got,
-                     " bytes, the message claims ", expected_size));
+    return absl::InvalidArgumentError(absl::StrCat(CompressorName(compressor), " data inflates to ",
+                                                   got, " bytes, the message claims ",
+                                                   expected_size));
   };
   switch (compressor) {
     case Compressor::kNoop:

@@ -71,8 +71,7 @@ std::optional<std::string> DecodeSaslName(absl::string_view name) {
 
 }  // namespace
 
-absl::StatusOr<ScramCredentials> MakeScramCredentials(std::string_view password,
-                                                      int iterations) {
+absl::StatusOr<ScramCredentials> MakeScramCredentials(std::string_view password, int iterations) {
   ScramCredentials credentials;
   credentials.iterations = iterations;
   absl::StatusOr<std::string> salt = RandomBytes(28);
@@ -151,8 +150,7 @@ absl::StatusOr<std::string> ScramServer::Finish(std::string_view client_final_me
     return Failed();
   }
   authenticated_ = true;
-  return absl::StrCat("v=",
-                      absl::Base64Escape(Hmac(credentials_.server_key, auth_message)));
+  return absl::StrCat("v=", absl::Base64Escape(Hmac(credentials_.server_key, auth_message)));
 }
 
 }  // namespace strata::server

@@ -84,7 +84,6 @@ class Server::Impl {
   absl::Mutex mu_;
   absl::flat_hash_map<int64_t, std::weak_ptr<ConnectionBase>> connections_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-
 };
 
 namespace {
@@ -92,8 +91,7 @@ namespace {
 // One client connection over `Stream` (a TCP socket, or a TLS stream over one). All socket
 // and timer operations run on the connection's strand; commands run on the worker pool.
 template <typename Stream>
-class Connection : public ConnectionBase,
-                   public std::enable_shared_from_this<Connection<Stream>> {
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
  public:
   template <typename... Args>
   Connection(Server::Impl& server, int64_t id, std::string remote, Args&&... args)
@@ -154,19 +152,18 @@ class Connection : public ConnectionBase,
     stream_.async_read_some(
         asio::buffer(header_),
         asio::bind_executor(strand_, [self](const asio::error_code& ec, size_t n) {
-          if (ec) return self->CloseOnStrand(ec == asio::error::eof ? "client closed"
-                                                                     : ec.message());
+          if (ec)
+            return self->CloseOnStrand(ec == asio::error::eof ? "client closed" : ec.message());
           self->ArmTimer("timed out waiting for the rest of a message");
           if (n == kHeaderSize) return self->OnHeader();
-          asio::async_read(self->stream_, asio::buffer(self->header_.data() + n, kHeaderSize - n),
-                           asio::bind_executor(self->strand_,
-                                               [self](const asio::error_code& ec2, size_t) {
-                                                 if (ec2) {
-                                                   return self->CloseOnStrand(
-                                                       "truncated message header");
-                                                 }
-                                                 self->OnHeader();
-                                               }));
+          asio::async_read(
+              self->stream_, asio::buffer(self->header_.data() + n, kHeaderSize - n),
+              asio::bind_executor(self->strand_, [self](const asio::error_code& ec2, size_t) {
+                if (ec2) {
+                  return self->CloseOnStrand("truncated message header");
+                }
+                self->OnHeader();
+              }));
         }));
   }
 
@@ -178,14 +175,14 @@ class Connection : public ConnectionBase,
     message_.resize(static_cast<size_t>(header.message_length));
     std::copy(header_.begin(), header_.end(), message_.begin());
     auto self = this->shared_from_this();
-    asio::async_read(
-        stream_, asio::buffer(message_.data() + kHeaderSize, message_.size() - kHeaderSize),
-        asio::bind_executor(strand_, [self](const asio::error_code& ec, size_t) {
-          if (ec) return self->CloseOnStrand("truncated message body");
-          self->timer_.cancel();
-          if (self->closed_) return;
-          asio::post(self->server_.workers(), [self] { self->Handle(); });
-        }));
+    asio::async_read(stream_,
+                     asio::buffer(message_.data() + kHeaderSize, message_.size() - kHeaderSize),
+                     asio::bind_executor(strand_, [self](const asio::error_code& ec, size_t) {
+                       if (ec) return self->CloseOnStrand("truncated message body");
+                       self->timer_.cancel();
+                       if (self->closed_) return;
+                       asio::post(self->server_.workers(), [self] { self->Handle(); });
+                     }));
   }
 
   // On a worker thread: parse, run, answer.
@@ -211,12 +208,12 @@ class Connection : public ConnectionBase,
     auto self = this->shared_from_this();
     asio::dispatch(strand_, [self] {
       if (self->closed_) return;
-      asio::async_write(self->stream_, asio::buffer(self->out_),
-                        asio::bind_executor(self->strand_, [self](const asio::error_code& ec,
-                                                                  size_t) {
-                          if (ec) return self->CloseOnStrand(ec.message());
-                          self->ReadNextMessage();
-                        }));
+      asio::async_write(
+          self->stream_, asio::buffer(self->out_),
+          asio::bind_executor(self->strand_, [self](const asio::error_code& ec, size_t) {
+            if (ec) return self->CloseOnStrand(ec.message());
+            self->ReadNextMessage();
+          }));
     });
   }
 
@@ -321,11 +318,11 @@ void Server::Impl::Accept() {
     }
     socket.set_option(tcp::no_delay(true), ignored);
     const int64_t id = next_id_++;
-    log_.Line(absl::StrCat("conn", id, " accepted from ", remote_text, tls_ ? " (TLS)" : "",
-                           " (", open + 1, " open)"));
+    log_.Line(absl::StrCat("conn", id, " accepted from ", remote_text, tls_ ? " (TLS)" : "", " (",
+                           open + 1, " open)"));
     if (tls_) {
       StartConnection<Connection<asio::ssl::stream<tcp::socket>>>(id, remote_text,
-                                                                   std::move(socket), tls_context_);
+                                                                  std::move(socket), tls_context_);
     } else {
       StartConnection<Connection<tcp::socket>>(id, remote_text, std::move(socket));
     }
@@ -340,9 +337,9 @@ absl::Status Server::Impl::Run() {
     Stop();
   });
   Accept();
-  log_.Line(absl::StrCat("listening on ", options_.bind_address, ":", port_,
-                         tls_ ? " (TLS)" : "", options_.auth ? " (auth required)" : "",
-                         ", data directory ", options_.data_dir));
+  log_.Line(absl::StrCat("listening on ", options_.bind_address, ":", port_, tls_ ? " (TLS)" : "",
+                         options_.auth ? " (auth required)" : "", ", data directory ",
+                         options_.data_dir));
   std::vector<std::thread> threads;
   for (int i = 0; i < io_threads_; ++i) threads.emplace_back([this] { io_.run(); });
 

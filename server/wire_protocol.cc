@@ -54,8 +54,8 @@ absl::StatusOr<size_t> DocumentLength(const uint8_t* p, size_t available, absl::
   if (available < 5) return Framing(absl::StrCat(what, ": truncated document"));
   int32_t length = ReadInt32(p);
   if (length < 5 || static_cast<size_t>(length) > available) {
-    return Framing(absl::StrCat(what, ": document length ", length, " does not fit the ",
-                                available, " bytes left in the message"));
+    return Framing(absl::StrCat(what, ": document length ", length, " does not fit the ", available,
+                                " bytes left in the message"));
   }
   return static_cast<size_t>(length);
 }
@@ -82,8 +82,8 @@ absl::StatusOr<Request> ParseOpMsg(std::string_view message, const MessageHeader
   // Bits 0-15 are "required": a receiver must fail on one it does not know.
   const uint32_t unknown_required = flags & 0xFFFFu & ~(kChecksumPresent | kMoreToCome);
   if (unknown_required != 0) {
-    return Framing(absl::StrCat("OP_MSG: unknown required flag bits 0x",
-                                absl::Hex(unknown_required)));
+    return Framing(
+        absl::StrCat("OP_MSG: unknown required flag bits 0x", absl::Hex(unknown_required)));
   }
   request.checksum_present = (flags & kChecksumPresent) != 0;
   request.more_to_come = (flags & kMoreToCome) != 0;
@@ -110,8 +110,8 @@ absl::StatusOr<Request> ParseOpMsg(std::string_view message, const MessageHeader
       if (end - pos < 4) return Framing("OP_MSG: truncated document sequence");
       const int32_t size = ReadInt32(bytes + pos);
       if (size < 5 || static_cast<size_t>(size) > end - pos) {
-        return Framing(absl::StrCat("OP_MSG: document sequence size ", size,
-                                    " does not fit the message"));
+        return Framing(
+            absl::StrCat("OP_MSG: document sequence size ", size, " does not fit the message"));
       }
       const size_t section_end = pos + static_cast<size_t>(size);
       size_t p = pos + 4;
@@ -156,23 +156,23 @@ absl::StatusOr<Request> ParseOpMsg(std::string_view message, const MessageHeader
     const Sequence& sequence = sequences[i];
     for (size_t j = 0; j < i; ++j) {
       if (sequences[j].identifier == sequence.identifier) {
-        request.error = MongoError(kInvalidBson,
-                                   absl::StrCat("OP_MSG: duplicate document sequence '",
-                                                sequence.identifier, "'"));
+        request.error = MongoError(
+            kInvalidBson,
+            absl::StrCat("OP_MSG: duplicate document sequence '", sequence.identifier, "'"));
         return request;
       }
     }
     bson_iter_t it;
     if (bson_iter_init_find(&it, &body_bson, sequence.identifier.c_str())) {
-      request.error = MongoError(
-          kInvalidBson, absl::StrCat("OP_MSG: document sequence '", sequence.identifier,
+      request.error =
+          MongoError(kInvalidBson, absl::StrCat("OP_MSG: document sequence '", sequence.identifier,
                                                 "' repeats a field of the command body"));
       return request;
     }
     for (const DocumentView& doc : sequence.documents) {
       if (absl::Status valid = document::ValidateBson(doc, item_limits); !valid.ok()) {
-        request.error = Invalid(valid, absl::StrCat("OP_MSG document sequence '",
-                                                    sequence.identifier, "'"));
+        request.error =
+            Invalid(valid, absl::StrCat("OP_MSG document sequence '", sequence.identifier, "'"));
         return request;
       }
     }
@@ -190,8 +190,8 @@ absl::StatusOr<Request> ParseOpMsg(std::string_view message, const MessageHeader
     char key_buffer[16];
     for (size_t k = 0; k < sequence.documents.size(); ++k) {
       const char* key = nullptr;
-      size_t key_length = bson_uint32_to_string(static_cast<uint32_t>(k), &key, key_buffer,
-                                                sizeof key_buffer);
+      size_t key_length =
+          bson_uint32_to_string(static_cast<uint32_t>(k), &key, key_buffer, sizeof key_buffer);
       bson_t doc;
       sequence.documents[k].AsBson(&doc);
       bson_append_document(&array, key, static_cast<int>(key_length), &doc);
@@ -231,9 +231,9 @@ absl::StatusOr<Request> ParseOpQuery(std::string_view message, const MessageHead
   if (collection.size() <= kCmd.size() ||
       collection.compare(collection.size() - kCmd.size(), kCmd.size(), kCmd) != 0 ||
       !document::IsValidUtf8(collection.data(), collection.size())) {
-    request.error = MongoError(
-        kUnsupportedOpQueryCommand,
-        "OP_QUERY is only served for commands on <db>.$cmd (the handshake); use OP_MSG");
+    request.error =
+        MongoError(kUnsupportedOpQueryCommand,
+                   "OP_QUERY is only served for commands on <db>.$cmd (the handshake); use OP_MSG");
     return request;
   }
   request.database = collection.substr(0, collection.size() - kCmd.size());
@@ -272,9 +272,9 @@ MessageHeader ReadHeader(const uint8_t* data) {
 absl::Status CheckHeader(const MessageHeader& header) {
   if (header.message_length < static_cast<int32_t>(kHeaderSize) ||
       header.message_length > kMaxMessageSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("message length ", header.message_length, " is outside [16, ",
-                     kMaxMessageSize, "] bytes (maxMessageSizeBytes)"));
+    return absl::InvalidArgumentError(absl::StrCat("message length ", header.message_length,
+                                                   " is outside [16, ", kMaxMessageSize,
+                                                   "] bytes (maxMessageSizeBytes)"));
   }
   if (header.op_code != kOpMsg && header.op_code != kOpQuery && header.op_code != kOpCompressed) {
     return absl::InvalidArgumentError(absl::StrCat("unsupported opcode ", header.op_code));
@@ -309,9 +309,8 @@ absl::StatusOr<Request> ParseMessage(std::string_view message) {
   if (!compressor.has_value()) {
     return Framing(absl::StrCat("OP_COMPRESSED: unknown compressor id ", compressor_id));
   }
-  ASSIGN_OR_RETURN(std::string inflated,
-                   Decompress(*compressor, message.substr(kHeaderSize + 9),
-                              static_cast<size_t>(uncompressed_size)));
+  ASSIGN_OR_RETURN(std::string inflated, Decompress(*compressor, message.substr(kHeaderSize + 9),
+                                                    static_cast<size_t>(uncompressed_size)));
   std::string original;
   original.reserve(kHeaderSize + inflated.size());
   AppendInt32(original, 0);
@@ -320,14 +319,13 @@ absl::StatusOr<Request> ParseMessage(std::string_view message) {
   AppendInt32(original, original_op);
   original += inflated;
   PatchLength(original);
-  absl::StatusOr<Request> request = original_op == kOpMsg ? ParseOpMsg(original, header)
-                                                          : ParseOpQuery(original, header);
+  absl::StatusOr<Request> request =
+      original_op == kOpMsg ? ParseOpMsg(original, header) : ParseOpQuery(original, header);
   if (request.ok()) request->compressor = *compressor;
   return request;
 }
 
-std::string BuildOpMsg(int32_t request_id, int32_t response_to, DocumentView body,
-                       bool checksum) {
+std::string BuildOpMsg(int32_t request_id, int32_t response_to, DocumentView body, bool checksum) {
   std::string out;
   out.reserve(kHeaderSize + 5 + body.size() + 4);
   AppendInt32(out, 0);
