@@ -14,6 +14,7 @@
 #include "base/error_codes.h"
 #include "document/validate.h"
 #include "server/server_errors.h"
+#include "server/write_splitter.h"
 
 namespace strata::server {
 namespace {
@@ -196,6 +197,9 @@ Document CommandRunner::RunCommand(ConnectionState& connection, const bson_t& co
                                   " (use createUser, dropUser and usersInfo)")));
     }
   }
+  std::optional<Document> split =
+      RunSplitWrite(command, name, [&](DocumentView chunk) { return db_.RunCommand(db, chunk); });
+  if (split.has_value()) return std::move(*split);
   Document reply = db_.RunCommand(db, DocumentView(&command));
   if (name == "find" || name == "aggregate" || name == "getMore" || name == "killCursors" ||
       name == "listCollections" || name == "listIndexes") {

@@ -118,6 +118,20 @@ def crud(c):
     assert db.people.estimated_document_count() == 1
     step("create_collection with a $jsonSchema validator; a bad document gets DocumentValidationFailure (121)")
 
+    # A batch over 16 MiB (one OP_MSG document sequence of ~24 MB) is run in chunks; its reply
+    # reads as one: counts summed, write error indexes relative to the whole batch.
+    big = [{"_id": i, "pad": "x" * 200} for i in range(100000)]
+    big[70000] = {"_id": 3, "pad": "duplicate"}
+    try:
+        db.big.insert_many(big, ordered=False)
+        raise AssertionError("the duplicate _id was accepted")
+    except pymongo.errors.BulkWriteError as e:
+        assert e.details["nInserted"] == 99999, e.details["nInserted"]
+        assert [w["index"] for w in e.details["writeErrors"]] == [70000]
+    assert db.big.estimated_document_count() == 99999
+    db.big.drop()
+    step("insert_many of ~24 MB (over 16 MiB): chunked, one merged reply")
+
     assert "shop" in c.list_database_names()
     assert {"items", "people"} <= set(db.list_collection_names())
     step("listDatabases, listCollections")
