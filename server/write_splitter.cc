@@ -89,8 +89,8 @@ std::optional<Document> RunSplitWrite(const bson_t& command, std::string_view na
     for (size_t i = begin; i < end; ++i) {
       char key_buffer[16];
       const char* key = nullptr;
-      size_t key_length = bson_uint32_to_string(static_cast<uint32_t>(i - begin), &key,
-                                                key_buffer, sizeof key_buffer);
+      size_t key_length = bson_uint32_to_string(static_cast<uint32_t>(i - begin), &key, key_buffer,
+                                                sizeof key_buffer);
       bson_t doc;
       bson_init_static(&doc, all[i].data, all[i].length);
       bson_append_document(&array, key, static_cast<int>(key_length), &doc);
