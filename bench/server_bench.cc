@@ -149,8 +149,7 @@ class Client {
     if (!WriteAll(message)) return std::nullopt;
     std::string reply(strata::server::kHeaderSize, '\0');
     if (!ReadAll(reply.data(), reply.size())) return std::nullopt;
-    auto header =
-        strata::server::ReadHeader(reinterpret_cast<const uint8_t*>(reply.data()));
+    auto header = strata::server::ReadHeader(reinterpret_cast<const uint8_t*>(reply.data()));
     if (header.response_to != request_id_ ||
         header.message_length < static_cast<int32_t>(strata::server::kHeaderSize)) {
       return std::nullopt;
@@ -256,8 +255,8 @@ int main(int argc, char** argv) {
       return ReplyOk((*db)->RunCommand(InsertCommand(next_id++).view()), true);
     });
     embedded_find = RunPhase(connections, seconds, [&](int t, int64_t i) {
-      const int64_t id = static_cast<int64_t>((static_cast<uint64_t>(t) * 2654435761u + i * 40503u) %
-                                              kPreloaded);
+      const int64_t id =
+          static_cast<int64_t>((static_cast<uint64_t>(t) * 2654435761u + i * 40503u) % kPreloaded);
       return ReplyOk((*db)->RunCommand(FindCommand(id).view()), false);
     });
     if (!(*db)->Close().ok()) return Fail("embedded close failed");
@@ -287,8 +286,8 @@ int main(int argc, char** argv) {
       return reply.has_value() && ReplyOk(*reply, true);
     });
     server_find = RunPhase(connections, seconds, [&](int t, int64_t i) {
-      const int64_t id = static_cast<int64_t>((static_cast<uint64_t>(t) * 2654435761u + i * 40503u) %
-                                              kPreloaded);
+      const int64_t id =
+          static_cast<int64_t>((static_cast<uint64_t>(t) * 2654435761u + i * 40503u) % kPreloaded);
       auto reply = clients[static_cast<size_t>(t)]->Run(FindCommand(id));
       return reply.has_value() && ReplyOk(*reply, false);
     });
@@ -308,8 +307,8 @@ int main(int argc, char** argv) {
   };
   row("insert", embedded_insert, server_insert);
   row("find", embedded_find, server_find);
-  const int64_t errors = embedded_insert.errors + embedded_find.errors + server_insert.errors +
-                         server_find.errors;
+  const int64_t errors =
+      embedded_insert.errors + embedded_find.errors + server_insert.errors + server_find.errors;
   if (errors != 0) return Fail("errors during the load test");
   if (server_insert.ops == 0 || server_find.ops == 0) return Fail("the server served nothing");
   std::printf("server_bench: 2 passed, 0 failed\n");
