@@ -4,7 +4,8 @@
 //
 //   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DSTRATA_FUZZ=ON
 //   cmake --build build-fuzz --target wire_fuzz
-//   build-fuzz/server/wire_fuzz -max_total_time=60 fuzz/corpus/wire   # seeds: one of each opcode
+//   mkdir -p /tmp/wire-corpus   # new inputs go to the first directory, seeds are read from the second
+//   build-fuzz/server/wire_fuzz -max_total_time=60 /tmp/wire-corpus fuzz/corpus/wire
 #include <cstddef>
 #include <cstdint>
 #include <string>
