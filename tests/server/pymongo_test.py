@@ -237,6 +237,11 @@ def auth(strata):
             good.admin.command("createUser", "app", pwd="pw2", roles=[])
             users = good.admin.command("usersInfo", "app")["users"]
             assert len(users) == 1 and "credentials" not in users[0]
+            try:
+                good.admin["strata.users"].find_one()
+                raise AssertionError("the user store was readable as a collection")
+            except OperationFailure as e:
+                assert e.code == 13, e.details
         uri_mech = ("mongodb://app:pw2@127.0.0.1:%d/?authSource=admin&authMechanism=SCRAM-SHA-256"
                     % server.port)
         with pymongo.MongoClient(uri_mech, serverSelectionTimeoutMS=5000) as app:
