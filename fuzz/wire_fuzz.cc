@@ -4,8 +4,8 @@
 //
 //   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DSTRATA_FUZZ=ON
 //   cmake --build build-fuzz --target wire_fuzz
-//   mkdir -p /tmp/wire-corpus   # new inputs go to the first directory, seeds are read from the second
-//   build-fuzz/server/wire_fuzz -max_total_time=60 /tmp/wire-corpus fuzz/corpus/wire
+//   mkdir -p /tmp/wire-corpus   # new inputs go to the first directory, seeds are read from the
+//   second build-fuzz/server/wire_fuzz -max_total_time=60 /tmp/wire-corpus fuzz/corpus/wire
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   absl::StatusOr<strata::server::Request> request = strata::server::ParseMessage(message);
   if (request.ok() && request->error.ok()) {
-    std::string reply = strata::server::BuildOpMsg(1, request->request_id,
-                                                   request->command.view(), true);
+    std::string reply =
+        strata::server::BuildOpMsg(1, request->request_id, request->command.view(), true);
     absl::StatusOr<strata::server::Request> again = strata::server::ParseMessage(reply);
     if (!again.ok() || !again->error.ok()) __builtin_trap();  // what we build must parse
   }

@@ -188,9 +188,11 @@ Document CommandRunner::RunCommand(ConnectionState& connection, const bson_t& co
     return reply;
   }
   // The user store is the server's: reached only through createUser/dropUser/usersInfo.
-  if (db == kUsersDatabase) {
+  {
     std::optional<std::string> target = StringField(command, name.c_str());
-    if (target.has_value() && *target == kUsersCollection) {
+    const std::string users_ns = absl::StrCat(kUsersDatabase, ".", kUsersCollection);
+    if (target.has_value() &&
+        ((db == kUsersDatabase && *target == kUsersCollection) || *target == users_ns)) {
       return ServerErrorReply(
           MongoError(ErrorCode::kUnauthorized,
                      absl::StrCat("not authorized on admin to run ", name, " on ", kUsersCollection,
@@ -313,6 +315,22 @@ absl::Status CommandRunner::Hello(ConnectionState& connection, const bson_t& com
       bson_append_utf8(&names, key.c_str(), -1, CompressorName(*compressor), -1);
     }
     bson_append_array_end(reply, &names);
+  }
+  // Speculative authentication: the first SCRAM step rides on the handshake (drivers fall back
+  // to saslStart when the reply has no speculativeAuthenticate).
+  if (bson_iter_init_find(&it, &command, "speculativeAuthenticate") &&
+      BSON_ITER_HOLDS_DOCUMENT(&it)) {
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_document(&it, &length, &data);
+    bson_t start;
+    if (bson_init_static(&start, data, length) && FirstKey(start) == "saslStart") {
+      Document first;
+      const std::string auth_db = StringField(start, "db").value_or("admin");
+      if (SaslStart(connection, start, auth_db, first.mutable_bson()).ok()) {
+        bson_append_document(reply, "speculativeAuthenticate", -1, first.bson());
+      }
+    }
   }
   if (std::optional<std::string> mechs_for = StringField(command, "saslSupportedMechs")) {
     size_t dot = mechs_for->find('.');

@@ -248,6 +248,18 @@ def auth(strata):
             assert app.shop.items.estimated_document_count() == 1
         step("SCRAM-SHA-256 login (negotiated and explicit mechanism); usersInfo hides credentials")
 
+        # Speculative authentication: hello carries the first SCRAM step and answers it.
+        raw = serve_fixture.connect(server.port)
+        hello = serve_fixture.command(raw, {
+            "hello": 1, "$db": "admin", "speculativeAuthenticate": {
+                "saslStart": 1, "mechanism": "SCRAM-SHA-256", "db": "admin",
+                "payload": bson.binary.Binary(b"n,,n=root,r=clientnonce123"),
+                "options": {"skipEmptyExchange": True}}})
+        first = bytes(hello["speculativeAuthenticate"]["payload"])
+        assert first.startswith(b"r=clientnonce123") and b",i=15000" in first, hello
+        raw.close()
+        step("speculativeAuthenticate in hello answers the first SCRAM step")
+
         bad = "mongodb://root:wrong@127.0.0.1:%d/?authSource=admin" % server.port
         with pymongo.MongoClient(bad, serverSelectionTimeoutMS=5000) as wrong:
             try:

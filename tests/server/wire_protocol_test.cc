@@ -110,10 +110,11 @@ TEST(WireProtocolTest, HeaderLimits) {
 }
 
 TEST(WireProtocolTest, CompressedMessagesRoundTrip) {
-  Document body = Json(R"({"find": "c", "filter": {"a": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}, "$db": "d"})");
+  Document body =
+      Json(R"({"find": "c", "filter": {"a": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}, "$db": "d"})");
   std::string message = BuildOpMsg(9, 0, body.view());
-  for (Compressor c : {Compressor::kNoop, Compressor::kSnappy, Compressor::kZlib,
-                       Compressor::kZstd}) {
+  for (Compressor c :
+       {Compressor::kNoop, Compressor::kSnappy, Compressor::kZlib, Compressor::kZstd}) {
     absl::StatusOr<std::string> compressed = CompressMessage(message, c);
     ASSERT_TRUE(compressed.ok());
     absl::StatusOr<Request> request = ParseMessage(*compressed);
@@ -124,8 +125,7 @@ TEST(WireProtocolTest, CompressedMessagesRoundTrip) {
   }
   absl::StatusOr<std::string> zstd = Compress(Compressor::kZstd, std::string(1000, 'a'));
   ASSERT_TRUE(zstd.ok());
-  EXPECT_THAT(Decompress(Compressor::kZstd, *zstd, 999).status().message(),
-              HasSubstr("zstd"));
+  EXPECT_THAT(Decompress(Compressor::kZstd, *zstd, 999).status().message(), HasSubstr("zstd"));
   absl::StatusOr<std::string> zlib = Compress(Compressor::kZlib, std::string(1000, 'a'));
   ASSERT_TRUE(zlib.ok());
   EXPECT_THAT(Decompress(Compressor::kZlib, *zlib, 10).status().message(),
@@ -225,23 +225,23 @@ TEST(WriteSplitterTest, OversizedInsertRunsInChunksWithOneReply) {
   }
   bson_append_array_end(b, &docs);
   int chunks = 0, seen = 0, first_chunk = 0;
-  std::optional<Document> reply =
-      RunSplitWrite(*command.bson(), "insert", [&](DocumentView chunk) {
-        ++chunks;
-        bson_t c;
-        chunk.AsBson(&c);
-        bson_iter_t it, arr;
-        bson_iter_init_find(&it, &c, "documents");
-        bson_iter_recurse(&it, &arr);
-        int n = 0;
-        while (bson_iter_next(&arr)) ++n;
-        seen += n;
-        if (first_chunk == 0) first_chunk = n;
-        // The chunk's second document fails.
-        return Json(absl::StrCat(R"({"n": )", n - 1,
-                                 R"(, "writeErrors": [{"index": 1, "code": 11000, "errmsg": "dup"}], "ok": 1})")
-                        .c_str());
-      });
+  std::optional<Document> reply = RunSplitWrite(*command.bson(), "insert", [&](DocumentView chunk) {
+    ++chunks;
+    bson_t c;
+    chunk.AsBson(&c);
+    bson_iter_t it, arr;
+    bson_iter_init_find(&it, &c, "documents");
+    bson_iter_recurse(&it, &arr);
+    int n = 0;
+    while (bson_iter_next(&arr)) ++n;
+    seen += n;
+    if (first_chunk == 0) first_chunk = n;
+    // The chunk's second document fails.
+    return Json(
+        absl::StrCat(R"({"n": )", n - 1,
+                     R"(, "writeErrors": [{"index": 1, "code": 11000, "errmsg": "dup"}], "ok": 1})")
+            .c_str());
+  });
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(chunks, 2);
   EXPECT_EQ(seen, 20);
@@ -250,7 +250,8 @@ TEST(WriteSplitterTest, OversizedInsertRunsInChunksWithOneReply) {
   EXPECT_EQ(bson_iter_as_int64(&it), 18);
   // Each chunk's error index, relative to the whole batch.
   EXPECT_THAT(reply->ToJson(),
-              HasSubstr(absl::StrCat(R"("writeErrors": [{"index": 1, )", R"("code": 11000, "errmsg": "dup"}, {"index": )",
+              HasSubstr(absl::StrCat(R"("writeErrors": [{"index": 1, )",
+                                     R"("code": 11000, "errmsg": "dup"}, {"index": )",
                                      first_chunk + 1, ",")));
   // Small commands are left alone.
   EXPECT_FALSE(RunSplitWrite(*Json(R"({"insert": "c", "documents": []})").bson(), "insert",
