@@ -9,6 +9,7 @@ and exits 77 (ctest reports it as skipped, not passed); it never hangs.
 """
 import datetime
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -293,6 +294,34 @@ def auth(strata):
         shutil.rmtree(data, ignore_errors=True)
 
 
+def durability(strata):
+    data = tempfile.mkdtemp(prefix="strata-durable-")
+    try:
+        path = os.path.join(data, "d")
+        s1 = serve_fixture.Server(strata, data_dir=path).start()
+        try:
+            with client(s1.port) as c:
+                for i in range(200):
+                    c.t.acked.insert_one({"_id": i})
+                c.t.acked.update_one({"_id": 7}, {"$set": {"x": 1}})
+        finally:
+            s1.kill9()
+            s1.cleanup()
+        s2 = serve_fixture.Server(strata, data_dir=path).start()
+        try:
+            with client(s2.port) as c:
+                assert c.t.acked.estimated_document_count() == 200
+                assert c.t.acked.find_one({"_id": 7}) == {"_id": 7, "x": 1}
+                c.t.acked.insert_one({"_id": 200})
+        finally:
+            s2.stop(sig=signal.SIGINT)
+            s2.cleanup()
+        step("acknowledged writes survive kill -9; SIGINT shuts down cleanly")
+    finally:
+        import shutil
+        shutil.rmtree(data, ignore_errors=True)
+
+
 def tls(strata):
     tmp = tempfile.mkdtemp(prefix="strata-tls-")
     cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
@@ -367,6 +396,7 @@ def main():
                 compression(server.port)
     if PART == "core":
         auth(STRATA)
+        durability(STRATA)
         tls(STRATA)
     print("pymongo %s (%s): %d passed, 0 failed" % (pymongo.version, PART, len(steps)))
 

@@ -54,13 +54,20 @@ class Server:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, expect_clean=True):
-        """SIGTERM, wait, kill if needed. Returns the exit code."""
+    def kill9(self):
+        """SIGKILL: the process dies without any shutdown."""
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+        self.proc = None
+
+    def stop(self, expect_clean=True, sig=signal.SIGTERM):
+        """SIGTERM (or `sig`), wait, kill if needed. Returns the exit code."""
         if self.proc is None:
             return None
         code = self.proc.poll()
         if code is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
                 code = self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
