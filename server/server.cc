@@ -256,7 +256,9 @@ void Server::Impl::StartConnection(int64_t id, Args&&... args) {
 
 absl::Status Server::Impl::Bind() {
   asio::error_code ec;
-  asio::ip::address address = asio::ip::make_address(options_.bind_address, ec);
+  const std::string host =
+      options_.bind_address == "localhost" ? std::string("127.0.0.1") : options_.bind_address;
+  asio::ip::address address = asio::ip::make_address(host, ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat("--bind: ", ec.message()));
   if (options_.port < 0 || options_.port > 65535) {
     return absl::InvalidArgumentError("--port must be in [0, 65535]");
