@@ -69,7 +69,8 @@ inline absl::StatusOr<int64_t> Backend::ReadModifyWrite(int64_t id, std::string_
   return Update(id, field, value);
 }
 
-// Strata through its public C++ API (CRUD) and command layer (aggregate): tools/bench/strata_backend.cc.
+// Strata through its public C++ API (CRUD) and command layer (aggregate):
+// tools/bench/strata_backend.cc.
 std::unique_ptr<Backend> MakeStrataBackend();
 
 }  // namespace strata::bench

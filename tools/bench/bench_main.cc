@@ -16,8 +16,8 @@ namespace {
 // A fresh directory under $TMPDIR (else /tmp), or "" on failure.
 std::string MakeTempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp",
-                                     "/strata-bench-XXXXXX");
+  std::string pattern =
+      absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp", "/strata-bench-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) return "";
   return pattern;
 }
@@ -78,7 +78,8 @@ int RunBenchMain(const std::vector<std::string>& args,
         result.records = *count;
       }
     }
-    if (exit_code == 0 && options.run && (result.phases.empty() || result.phases[0].errors() == 0)) {
+    if (exit_code == 0 && options.run &&
+        (result.phases.empty() || result.phases[0].errors() == 0)) {
       result.phases.push_back(RunWorkload(*backend, options, spec, factory, result.records));
     }
     if (absl::Status closed = backend->Close(); !closed.ok()) fail("close failed", closed);

@@ -86,8 +86,8 @@ uint64_t ZipfianGenerator::Next(Random& random, uint64_t items) {
   const double uz = u * zetan_;
   if (uz < 1.0) return 0;
   if (uz < 1.0 + std::pow(0.5, theta_)) return std::min<uint64_t>(1, items_ - 1);
-  const auto rank = static_cast<uint64_t>(static_cast<double>(items_) *
-                                          std::pow(eta_ * u - eta_ + 1, alpha_));
+  const auto rank =
+      static_cast<uint64_t>(static_cast<double>(items_) * std::pow(eta_ * u - eta_ + 1, alpha_));
   return std::min(rank, items_ - 1);
 }
 
@@ -146,7 +146,8 @@ int64_t KeyChooser::Next(Random& random) {
     const auto key = static_cast<int64_t>(zipfian_.Next(random));
     if (key <= last) return key;
   }
-  return static_cast<int64_t>(random.Uniform(static_cast<uint64_t>(std::max<int64_t>(last, 0)) + 1));
+  return static_cast<int64_t>(
+      random.Uniform(static_cast<uint64_t>(std::max<int64_t>(last, 0)) + 1));
 }
 
 }  // namespace strata::bench

@@ -8,8 +8,8 @@ namespace strata::bench {
 namespace {
 
 // kSubBuckets exact values, then kSubBuckets buckets for each exponent kSubBits..63.
-constexpr size_t kBucketCount =
-    LatencyHistogram::kSubBuckets + (64 - LatencyHistogram::kSubBits) * LatencyHistogram::kSubBuckets;
+constexpr size_t kBucketCount = LatencyHistogram::kSubBuckets +
+                                (64 - LatencyHistogram::kSubBits) * LatencyHistogram::kSubBuckets;
 
 }  // namespace
 
@@ -51,7 +51,8 @@ uint64_t LatencyHistogram::ValueAtPercentile(double percentile) const {
   if (count_ == 0) return 0;
   percentile = std::clamp(percentile, 0.0, 100.0);
   // The rank (1-based) of the value asked for: at least percentile% of values are <= it.
-  uint64_t rank = static_cast<uint64_t>(std::ceil(percentile / 100.0 * static_cast<double>(count_)));
+  uint64_t rank =
+      static_cast<uint64_t>(std::ceil(percentile / 100.0 * static_cast<double>(count_)));
   rank = std::clamp<uint64_t>(rank, 1, count_);
   uint64_t seen = 0;
   for (size_t i = 0; i < counts_.size(); ++i) {

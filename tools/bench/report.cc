@@ -56,8 +56,8 @@ std::string FormatText(const BenchResult& r) {
       const OpStats& s = p.ops[static_cast<size_t>(i)];
       if (s.latency_ns.count() == 0 && s.errors == 0) continue;
       const LatencyHistogram& h = s.latency_ns;
-      absl::StrAppendFormat(&out, "%-6s %-18s %10d %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f\n",
-                            p.phase, OpTypeName(static_cast<OpType>(i)), h.count(),
+      absl::StrAppendFormat(&out, "%-6s %-18s %10d %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f\n", p.phase,
+                            OpTypeName(static_cast<OpType>(i)), h.count(),
                             p.seconds > 0 ? static_cast<double>(h.count()) / p.seconds : 0,
                             Micros(h.ValueAtPercentile(50)), Micros(h.ValueAtPercentile(95)),
                             Micros(h.ValueAtPercentile(99)), Micros(h.ValueAtPercentile(99.9)),
@@ -76,8 +76,8 @@ std::string FormatJson(const BenchResult& r) {
   std::string out = absl::StrCat(
       "{\"backend\":", JsonString(r.backend), ",\"description\":", JsonString(r.description),
       ",\"workload\":", JsonString(r.spec.name),
-      ",\"workload_description\":", JsonString(r.spec.description),
-      ",\"distribution\":", JsonString(DistributionName(o.distribution.value_or(r.spec.distribution))),
+      ",\"workload_description\":", JsonString(r.spec.description), ",\"distribution\":",
+      JsonString(DistributionName(o.distribution.value_or(r.spec.distribution))),
       ",\"records\":", r.records, ",\"threads\":", o.threads,
       ",\"durable\":", o.durable ? "true" : "false", ",\"indexes\":", o.indexes ? "true" : "false",
       ",\"doc_size\":", o.doc_size, ",\"document_bytes\":", r.document_bytes,
@@ -88,8 +88,10 @@ std::string FormatJson(const BenchResult& r) {
     first_phase = false;
     absl::StrAppend(&out, "{\"phase\":", JsonString(p.phase), ",\"operations\":", p.operations,
                     ",\"seconds\":", JsonNumber(p.seconds),
-                    ",\"ops_per_sec\":", JsonNumber(p.ops_per_second()), ",\"errors\":", p.errors());
-    if (!p.unavailable.empty()) absl::StrAppend(&out, ",\"unavailable\":", JsonString(p.unavailable));
+                    ",\"ops_per_sec\":", JsonNumber(p.ops_per_second()),
+                    ",\"errors\":", p.errors());
+    if (!p.unavailable.empty())
+      absl::StrAppend(&out, ",\"unavailable\":", JsonString(p.unavailable));
     absl::StrAppend(&out, ",\"tick_seconds\":", JsonNumber(p.tick_seconds), ",\"throughput\":[");
     for (size_t i = 0; i < p.throughput.size(); ++i) {
       absl::StrAppend(&out, i == 0 ? "" : ",", JsonNumber(p.throughput[i]));
@@ -102,17 +104,16 @@ std::string FormatJson(const BenchResult& r) {
       if (!first_op) out += ",";
       first_op = false;
       const LatencyHistogram& h = s.latency_ns;
-      absl::StrAppend(
-          &out, JsonString(OpTypeName(static_cast<OpType>(i))), ":{\"count\":", h.count(),
-          ",\"ops_per_sec\":",
-          JsonNumber(p.seconds > 0 ? static_cast<double>(h.count()) / p.seconds : 0),
-          ",\"not_found\":", s.not_found, ",\"errors\":", s.errors,
-          ",\"latency_us\":{\"p50\":", JsonNumber(Micros(h.ValueAtPercentile(50))),
-          ",\"p95\":", JsonNumber(Micros(h.ValueAtPercentile(95))),
-          ",\"p99\":", JsonNumber(Micros(h.ValueAtPercentile(99))),
-          ",\"p99_9\":", JsonNumber(Micros(h.ValueAtPercentile(99.9))),
-          ",\"max\":", JsonNumber(Micros(h.max())), ",\"mean\":", JsonNumber(h.mean() / 1000.0),
-          "}}");
+      absl::StrAppend(&out, JsonString(OpTypeName(static_cast<OpType>(i))),
+                      ":{\"count\":", h.count(), ",\"ops_per_sec\":",
+                      JsonNumber(p.seconds > 0 ? static_cast<double>(h.count()) / p.seconds : 0),
+                      ",\"not_found\":", s.not_found, ",\"errors\":", s.errors,
+                      ",\"latency_us\":{\"p50\":", JsonNumber(Micros(h.ValueAtPercentile(50))),
+                      ",\"p95\":", JsonNumber(Micros(h.ValueAtPercentile(95))),
+                      ",\"p99\":", JsonNumber(Micros(h.ValueAtPercentile(99))),
+                      ",\"p99_9\":", JsonNumber(Micros(h.ValueAtPercentile(99.9))),
+                      ",\"max\":", JsonNumber(Micros(h.max())),
+                      ",\"mean\":", JsonNumber(h.mean() / 1000.0), "}}");
     }
     out += "}}";
   }
@@ -127,7 +128,8 @@ absl::Status WritePlot(const BenchResult& r, const std::string& png_path) {
                            ? fs::temp_directory_path(ec) / "strata-bench-plot"
                            : fs::path(png_path).parent_path() / ".strata-bench-plot";
   fs::create_directories(dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
   // Throughput: one file, one block per phase, time running on across phases.
   std::string throughput_plot, latency_plot;
   double offset = 0;
@@ -137,7 +139,8 @@ absl::Status WritePlot(const BenchResult& r, const std::string& png_path) {
     for (const PhaseResult& p : r.phases) {
       tl << "# " << p.phase << "\n";
       for (size_t i = 0; i < p.throughput.size(); ++i) {
-        tl << offset + p.tick_seconds * static_cast<double>(i + 1) << " " << p.throughput[i] << "\n";
+        tl << offset + p.tick_seconds * static_cast<double>(i + 1) << " " << p.throughput[i]
+           << "\n";
       }
       tl << "\n\n";
       absl::StrAppend(&throughput_plot, throughput_plot.empty() ? "" : ", ", "'",

@@ -27,7 +27,8 @@ struct alignas(64) ThreadCounter {
 
 // What one thread does per operation: returns false when there is no more work. It times
 // and records its operation into `stats` itself (so generation stays outside the timing).
-using Step = std::function<bool(int thread, Random& random, std::array<OpStats, kOpTypeCount>& stats)>;
+using Step =
+    std::function<bool(int thread, Random& random, std::array<OpStats, kOpTypeCount>& stats)>;
 
 struct SharedState {
   std::atomic<bool> stop{false};
@@ -78,8 +79,9 @@ PhaseResult RunThreads(const std::string& phase, const BenchOptions& options, Sh
     bool finished;
     {
       std::unique_lock<std::mutex> lock(done_mu);
-      finished = done_cv.wait_until(lock, last_time + std::chrono::duration_cast<Clock::duration>(
-                                                          std::chrono::duration<double>(kTickSeconds)),
+      finished = done_cv.wait_until(lock,
+                                    last_time + std::chrono::duration_cast<Clock::duration>(
+                                                    std::chrono::duration<double>(kTickSeconds)),
                                     [&] { return running.load() == 0; });
     }
     const Clock::time_point now = Clock::now();
@@ -111,7 +113,8 @@ PhaseResult RunThreads(const std::string& phase, const BenchOptions& options, Sh
       if (into.first_error.empty()) into.first_error = from.first_error;
     }
   }
-  for (const OpStats& s : result.ops) result.operations += static_cast<int64_t>(s.latency_ns.count());
+  for (const OpStats& s : result.ops)
+    result.operations += static_cast<int64_t>(s.latency_ns.count());
   std::lock_guard<std::mutex> lock(shared.mu);
   result.unavailable = shared.unavailable;
   if (!result.unavailable.empty()) result.throughput.clear();
@@ -128,8 +131,8 @@ void Timed(OpType type, SharedState& shared, std::array<OpStats, kOpTypeCount>& 
   if (result.ok()) {
     s.latency_ns.Record(static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(end - begin).count()));
-    if (*result == 0 && (type == OpType::kRead || type == OpType::kUpdate ||
-                         type == OpType::kReadModifyWrite)) {
+    if (*result == 0 &&
+        (type == OpType::kRead || type == OpType::kUpdate || type == OpType::kReadModifyWrite)) {
       ++s.not_found;
     }
     return;
@@ -185,9 +188,9 @@ PhaseResult RunWorkload(Backend& backend, const BenchOptions& options, const Wor
   std::atomic<int64_t> remaining{options.ops};
   KeySequence keys(records);
   const double insert_share = spec.proportions[static_cast<size_t>(OpType::kInsert)];
-  const auto expected_inserts =
-      static_cast<uint64_t>((timed ? static_cast<double>(records) : static_cast<double>(options.ops)) *
-                            insert_share * 2.0);
+  const auto expected_inserts = static_cast<uint64_t>(
+      (timed ? static_cast<double>(records) : static_cast<double>(options.ops)) * insert_share *
+      2.0);
   const OperationChooser chooser(spec);
   // Per-thread key choosers (a latest chooser keeps zeta state), built before the clock starts.
   std::vector<std::unique_ptr<KeyChooser>> key_choosers;
@@ -221,8 +224,8 @@ PhaseResult RunWorkload(Backend& backend, const BenchOptions& options, const Wor
           case OpType::kUpdate:
           case OpType::kReadModifyWrite: {
             const int64_t id = key_chooser.Next(random);
-            const std::string& field =
-                factory.FieldName(static_cast<int>(random.Uniform(static_cast<uint64_t>(factory.fields()))));
+            const std::string& field = factory.FieldName(
+                static_cast<int>(random.Uniform(static_cast<uint64_t>(factory.fields()))));
             const std::string value = factory.RandomValue(random);
             Timed(type, shared, stats, [&] {
               return type == OpType::kUpdate ? backend.Update(id, field, value)

@@ -24,9 +24,9 @@ struct OpStats {
 };
 
 struct PhaseResult {
-  std::string phase;        // "load" or "run"
-  int64_t operations = 0;   // completed, errors excluded
-  double seconds = 0;       // wall clock of the phase
+  std::string phase;       // "load" or "run"
+  int64_t operations = 0;  // completed, errors excluded
+  double seconds = 0;      // wall clock of the phase
   std::array<OpStats, kOpTypeCount> ops;
   double tick_seconds = 0;  // throughput samples: operations per second in each tick
   std::vector<double> throughput;

@@ -172,8 +172,8 @@ class StrataBackend : public Backend {
       if (!bson_iter_init(&it, reply.bson()) ||
           !bson_iter_find_descendant(&it, "cursor.firstBatch", &batch) ||
           !BSON_ITER_HOLDS_ARRAY(&batch)) {
-        return absl::InternalError(absl::StrCat("aggregate reply without cursor.firstBatch: ",
-                                                reply.ToJson()));
+        return absl::InternalError(
+            absl::StrCat("aggregate reply without cursor.firstBatch: ", reply.ToJson()));
       }
       bson_iter_t element;
       bson_iter_recurse(&batch, &element);

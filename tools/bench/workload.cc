@@ -12,8 +12,7 @@ namespace strata::bench {
 namespace {
 
 WorkloadSpec Spec(std::string name, std::string description,
-                  std::initializer_list<std::pair<OpType, double>> mix,
-                  Distribution distribution) {
+                  std::initializer_list<std::pair<OpType, double>> mix, Distribution distribution) {
   WorkloadSpec spec;
   spec.name = std::move(name);
   spec.description = std::move(description);
@@ -51,8 +50,7 @@ absl::StatusOr<T> ParseNumber(const std::string& option, const std::string& text
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc() || ptr != end || text.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(option, " needs a number, got '", text, "'"));
+    return absl::InvalidArgumentError(absl::StrCat(option, " needs a number, got '", text, "'"));
   }
   if (value < min || value > max) {
     return absl::InvalidArgumentError(
@@ -177,14 +175,15 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(const std::vector<std::string>& a
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> absl::StatusOr<std::string> {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
       return args[++i];
     };
-#define STRATA_BENCH_ASSIGN(lhs, expr)    \
-  {                                       \
-    auto result_ = (expr);                \
+#define STRATA_BENCH_ASSIGN(lhs, expr)          \
+  {                                             \
+    auto result_ = (expr);                      \
     if (!result_.ok()) return result_.status(); \
-    lhs = *std::move(result_);            \
+    lhs = *std::move(result_);                  \
   }
     std::string text;
     if (arg == "--db") {
@@ -221,8 +220,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(const std::vector<std::string>& a
       } else if (text == "latest") {
         options.distribution = Distribution::kLatest;
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--distribution must be uniform, zipfian or latest, got '", text, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--distribution must be uniform, zipfian or latest, got '", text, "'"));
       }
     } else if (arg == "--threads") {
       STRATA_BENCH_ASSIGN(text, value());
@@ -269,9 +268,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(const std::vector<std::string>& a
     return absl::InvalidArgumentError("--run without --load needs --db DIR holding loaded data");
   }
   if (options.doc_size < options.fields * 16 + 64) {
-    return absl::InvalidArgumentError(absl::StrCat("--doc-size ", options.doc_size, " is too small for ",
-                                                   options.fields, " fields (at least ",
-                                                   options.fields * 16 + 64, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--doc-size ", options.doc_size, " is too small for ", options.fields,
+                     " fields (at least ", options.fields * 16 + 64, ")"));
   }
   return options;
 }
@@ -322,8 +321,8 @@ Document DocumentFactory::Build(int64_t id) const {
 
 std::string DocumentFactory::BuildJson(int64_t id) const {
   const Fields f = Generate(id);
-  std::string json = absl::StrCat("{\"_id\":", id, ",\"cat\":", f.cat, ",\"grp\":", f.grp,
-                                  ",\"num\":", f.num);
+  std::string json =
+      absl::StrCat("{\"_id\":", id, ",\"cat\":", f.cat, ",\"grp\":", f.grp, ",\"num\":", f.num);
   for (int i = 0; i < fields_; ++i) {
     absl::StrAppend(&json, ",\"", field_names_[static_cast<size_t>(i)], "\":\"",
                     f.strings[static_cast<size_t>(i)], "\"");

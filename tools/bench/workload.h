@@ -11,7 +11,8 @@
 //   index      find({cat: c}): ~records/1000 documents, through the `cat` index when --indexes
 //   aggregate  [{$match: {cat: c}}, {$group: {_id: "$grp", n: {$sum: 1}, total: {$sum: "$num"}}}]
 //   lookup     [{$match: {_id: {$gte: k, $lt: k + 10}}},
-//               {$lookup: {from: "categories", localField: "cat", foreignField: "_id", as: "category"}}]
+//               {$lookup: {from: "categories", localField: "cat", foreignField: "_id", as:
+//               "category"}}]
 #ifndef STRATA_TOOLS_BENCH_WORKLOAD_H_
 #define STRATA_TOOLS_BENCH_WORKLOAD_H_
 
@@ -68,24 +69,24 @@ class OperationChooser {
 };
 
 struct BenchOptions {
-  std::string db_dir;             // --db DIR. Default: a temporary directory, removed after
-  std::string workload = "A";     // --workload NAME
-  int64_t records = 100000;       // --records N (> 0)
-  bool records_given = false;     // whether --records was on the command line
-  int64_t ops = 100000;           // --ops N (> 0): operations of the run phase
-  double duration_seconds = 0;    // --duration S (> 0): run for S seconds instead of --ops
-  int doc_size = 1000;            // --doc-size BYTES: approximate BSON size of a document
-  int fields = 10;                // --fields N: string fields field0..field{N-1}
+  std::string db_dir;           // --db DIR. Default: a temporary directory, removed after
+  std::string workload = "A";   // --workload NAME
+  int64_t records = 100000;     // --records N (> 0)
+  bool records_given = false;   // whether --records was on the command line
+  int64_t ops = 100000;         // --ops N (> 0): operations of the run phase
+  double duration_seconds = 0;  // --duration S (> 0): run for S seconds instead of --ops
+  int doc_size = 1000;          // --doc-size BYTES: approximate BSON size of a document
+  int fields = 10;              // --fields N: string fields field0..field{N-1}
   std::optional<Distribution> distribution;  // --distribution; default: the workload's
-  int threads = 1;                // --threads N (1..256)
-  bool durable = false;           // --durable (fsync each write) / --relaxed (default)
-  bool indexes = true;            // --indexes (default) / --no-indexes: the `cat` index
-  uint64_t seed = 1;              // --seed N
-  bool load = true;               // --load / --run: only that phase (both given: both)
+  int threads = 1;                           // --threads N (1..256)
+  bool durable = false;                      // --durable (fsync each write) / --relaxed (default)
+  bool indexes = true;                       // --indexes (default) / --no-indexes: the `cat` index
+  uint64_t seed = 1;                         // --seed N
+  bool load = true;                          // --load / --run: only that phase (both given: both)
   bool run = true;
-  bool json = false;              // --json: one JSON document on stdout
-  bool quiet = false;             // --quiet: no progress lines on stderr
-  std::string plot;               // --plot FILE.png
+  bool json = false;   // --json: one JSON document on stdout
+  bool quiet = false;  // --quiet: no progress lines on stderr
+  std::string plot;    // --plot FILE.png
 };
 
 // Parses the arguments after `strata bench`; InvalidArgument naming the bad option.
