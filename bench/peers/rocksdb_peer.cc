@@ -117,10 +117,10 @@ class RocksBackend : public Backend {
     docs_ = handles[1];
     index_ = handles[2];
     cats_ = handles[3];
-    description_ = absl::StrCat("RocksDB ", ROCKSDB_MAJOR, ".", ROCKSDB_MINOR, ".", ROCKSDB_PATCH,
-                                " (plain DB, Strata's column family options, sync=",
-                                options.durable ? "true" : "false",
-                                indexes_ ? ", hand-kept cat index" : ", no index", ")");
+    description_ = absl::StrCat(
+        "RocksDB ", ROCKSDB_MAJOR, ".", ROCKSDB_MINOR, ".", ROCKSDB_PATCH,
+        " (plain DB, Strata's column family options, sync=", options.durable ? "true" : "false",
+        indexes_ ? ", hand-kept cat index" : ", no index", ")");
     if (!fresh) return absl::OkStatus();
     rocksdb::WriteBatch batch;
     for (int32_t c = 0; c < kCategories; ++c) {
@@ -142,13 +142,14 @@ class RocksBackend : public Backend {
   absl::StatusOr<int64_t> Insert(const Record& record) override {
     const std::string key = DocKey(record.id);
     rocksdb::WriteBatch batch;
-    batch.Put(docs_, key,
-              rocksdb::Slice(reinterpret_cast<const char*>(record.bson.data()), record.bson.size()));
+    batch.Put(
+        docs_, key,
+        rocksdb::Slice(reinterpret_cast<const char*>(record.bson.data()), record.bson.size()));
     if (indexes_) {
       bson_t doc;
-      if (!View(rocksdb::Slice(reinterpret_cast<const char*>(record.bson.data()),
-                               record.bson.size()),
-                &doc)) {
+      if (!View(
+              rocksdb::Slice(reinterpret_cast<const char*>(record.bson.data()), record.bson.size()),
+              &doc)) {
         return absl::InvalidArgumentError("invalid BSON");
       }
       batch.Put(index_, CatPrefix(static_cast<int32_t>(IntField(&doc, "cat"))) + key, "");
@@ -188,8 +189,9 @@ class RocksBackend : public Backend {
         bson_append_iter(&updated, nullptr, 0, &it);
       }
     }
-    s = db_->Put(write_options_, docs_, key,
-                 rocksdb::Slice(reinterpret_cast<const char*>(bson_get_data(&updated)), updated.len));
+    s = db_->Put(
+        write_options_, docs_, key,
+        rocksdb::Slice(reinterpret_cast<const char*>(bson_get_data(&updated)), updated.len));
     bson_destroy(&updated);
     if (!s.ok()) return FromRocks(s);
     return 1;
@@ -269,8 +271,9 @@ class RocksBackend : public Backend {
       record.assign(it->value().data(), it->value().size());
       bson_t doc;
       if (!View(record, &doc)) continue;
-      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cats_,
-                                   CatPrefix(static_cast<int32_t>(IntField(&doc, "cat"))), &category);
+      rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), cats_,
+                   CatPrefix(static_cast<int32_t>(IntField(&doc, "cat"))), &category);
       if (!s.ok() && !s.IsNotFound()) return FromRocks(s);
       ++n;
     }

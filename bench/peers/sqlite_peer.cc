@@ -78,8 +78,9 @@ absl::StatusOr<int64_t> Rows(sqlite3* db, sqlite3_stmt* stmt) {
     }
     for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
       const unsigned char* text = sqlite3_column_text(stmt, c);
-      if (text != nullptr) copy.assign(reinterpret_cast<const char*>(text),
-                                       static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+      if (text != nullptr)
+        copy.assign(reinterpret_cast<const char*>(text),
+                    static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
     }
     ++rows;
   }
@@ -99,11 +100,10 @@ class SqliteBackend : public Backend {
     if (fresh) std::filesystem::remove_all(dir, ec);
     std::filesystem::create_directories(dir, ec);
     path_ = (std::filesystem::path(dir) / "bench.sqlite").string();
-    description_ = absl::StrCat("SQLite ", sqlite3_libversion(),
-                                " JSON1, WAL, synchronous=", durable_ ? "FULL" : "NORMAL",
-                                ", 256 MiB cache, mmap 256 MiB",
-                                options.indexes ? ", expression index on json_extract(doc,'$.cat')"
-                                                : ", no index");
+    description_ = absl::StrCat(
+        "SQLite ", sqlite3_libversion(), " JSON1, WAL, synchronous=", durable_ ? "FULL" : "NORMAL",
+        ", 256 MiB cache, mmap 256 MiB",
+        options.indexes ? ", expression index on json_extract(doc,'$.cat')" : ", no index");
     auto setup = NewConnection();
     if (!setup.ok()) return setup.status();
     sqlite3* db = (*setup)->db;

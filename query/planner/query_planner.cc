@@ -374,6 +374,12 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     if (wants_sort && !plan.provides_sort) plan.cost += SortCost(plan.rows);
   }
   if (union_candidate.has_value()) candidates.push_back(std::move(*union_candidate));
+  // Documents are stored in `_id` order, so a forward `_id` range or collection scan already
+  // yields a {_id: 1} sort: no blocking sort, and a limit stops it early.
+  const bool id_order = wants_sort && request.sort->size() == 1 &&
+                        request.sort->fields()[0].path == "_id" &&
+                        request.sort->fields()[0].ascending;
+  double id_range_keys = -1;  // documents in the `_id` ranges, when the filter bounds `_id`
   // `_id` ranges of the documents themselves.
   if (request.hint.kind == Hint::Kind::kNone && !request.id_point) {
     IndexShape id_shape;
@@ -385,12 +391,14 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
       ASSIGN_OR_RETURN(range.ranges, index::BuildScanRanges(range.bounds.bounds, {false}));
       ASSIGN_OR_RETURN(range.keys, EstimateRecords(request, range.ranges, engine, snapshot));
       range.rows = std::min(rows, range.keys);
+      range.provides_sort = id_order;
+      const bool streams = !wants_sort || id_order;
       double fraction =
-          wanted > 0 && !wants_sort ? std::min(1.0, wanted / std::max(1.0, range.rows)) : 1;
+          wanted > 0 && streams ? std::min(1.0, wanted / std::max(1.0, range.rows)) : 1;
       range.docs = range.keys * fraction;
       range.cost = static_cast<double>(range.ranges.ranges.size()) * CostModel::kSeekPerRange +
-                   range.docs * CostModel::kScanPerDocument +
-                   (wants_sort ? SortCost(range.rows) : 0);
+                   range.docs * CostModel::kScanPerDocument + (streams ? 0 : SortCost(range.rows));
+      id_range_keys = range.keys;
       candidates.push_back(std::move(range));
     }
   }
@@ -400,9 +408,16 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     scan.hinted = request.hint.kind == Hint::Kind::kNatural;
     scan.backward = request.hint.natural_backward;
     scan.rows = rows;
-    double fraction = wanted > 0 && !wants_sort ? std::min(1.0, wanted / std::max(1.0, rows)) : 1;
+    scan.provides_sort = id_order && !scan.backward;
+    const bool streams = !wants_sort || scan.provides_sort;
+    double fraction = wanted > 0 && streams ? std::min(1.0, wanted / std::max(1.0, rows)) : 1;
     scan.docs = n * fraction;
-    scan.cost = scan.docs * CostModel::kScanPerDocument + (wants_sort ? SortCost(rows) : 0);
+    if (wanted > 0 && streams && id_range_keys >= 0) {
+      // The matches of an `_id`-bounded filter are contiguous, not spread over the scan: it
+      // passes the documents outside the ranges first (at worst all of them).
+      scan.docs = std::min(n, std::max(0.0, n - id_range_keys) + wanted);
+    }
+    scan.cost = scan.docs * CostModel::kScanPerDocument + (streams ? 0 : SortCost(rows));
     candidates.push_back(std::move(scan));
   }
   std::stable_sort(candidates.begin(), candidates.end(),
