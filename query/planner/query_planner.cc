@@ -178,18 +178,21 @@ absl::StatusOr<double> EstimateKeys(const IndexInfo& index, const index::ScanRan
 
 // Records of the collection inside `_id` key-string ranges: counted up to the dive cap, then
 // extrapolated from RocksDB's approximate sizes.
+// Counting stops at `cap` (<= kDiveCap) records; below kDiveCap the count is returned as is
+// (a lower bound when it reached `cap`).
 absl::StatusOr<double> EstimateRecords(const PlanRequest& request, const index::ScanRanges& ranges,
                                        const engine::StorageEngine& engine,
-                                       const std::shared_ptr<engine::Snapshot>& snapshot) {
+                                       const std::shared_ptr<engine::Snapshot>& snapshot,
+                                       int64_t cap) {
   engine::RecordIterator records(engine, snapshot, request.collection_id);
   int64_t counted = 0;
   for (const index::KeyRange& range : ranges.ranges) {
     for (records.Seek(range.start); records.Valid() && records.id_key() < range.limit;
          records.Next()) {
-      if (++counted >= CostModel::kDiveCap) break;
+      if (++counted >= cap) break;
     }
     RETURN_IF_ERROR(records.status());
-    if (counted >= CostModel::kDiveCap) break;
+    if (counted >= cap) break;
   }
   if (counted < CostModel::kDiveCap) return static_cast<double>(counted);
   std::vector<index::KeyRange> record_ranges;
@@ -389,10 +392,16 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     ASSIGN_OR_RETURN(range.bounds, BuildIndexBounds(*request.filter, id_shape));
     if (range.bounds.bounded_prefix > 0) {
       ASSIGN_OR_RETURN(range.ranges, index::BuildScanRanges(range.bounds.bounds, {false}));
-      ASSIGN_OR_RETURN(range.keys, EstimateRecords(request, range.ranges, engine, snapshot));
-      range.rows = std::min(rows, range.keys);
       range.provides_sort = id_order;
       const bool streams = !wants_sort || id_order;
+      // With a limit and nothing but a collection scan to beat, the range's first `wanted`
+      // documents settle it (a short `_id` range scan should not pay a full dive).
+      const int64_t cap =
+          wanted > 0 && streams && candidates.empty()
+              ? std::clamp<int64_t>(static_cast<int64_t>(wanted), 1, CostModel::kDiveCap)
+              : CostModel::kDiveCap;
+      ASSIGN_OR_RETURN(range.keys, EstimateRecords(request, range.ranges, engine, snapshot, cap));
+      range.rows = std::min(rows, range.keys);
       double fraction =
           wanted > 0 && streams ? std::min(1.0, wanted / std::max(1.0, range.rows)) : 1;
       range.docs = range.keys * fraction;
