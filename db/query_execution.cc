@@ -118,6 +118,8 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   } else if (plan.kind == query::planner::AccessKind::kIdRange) {
     execution->id_ranges_ = &plan.ranges;
   }
+  // A forward `_id` range or collection scan yields {_id: 1} order itself.
+  if (plan.provides_sort) execution->sort_.reset();
   return execution;
 }
 

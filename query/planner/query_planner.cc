@@ -179,18 +179,21 @@ absl::StatusOr<double> EstimateKeys(const IndexInfo& index, const index::ScanRan
 
 // Records of the collection inside `_id` key-string ranges: counted up to the dive cap, then
 // extrapolated from RocksDB's approximate sizes.
+// Counting stops at `cap` (<= kDiveCap) records; below kDiveCap the count is returned as is
+// (a lower bound when it reached `cap`).
 absl::StatusOr<double> EstimateRecords(const PlanRequest& request, const index::ScanRanges& ranges,
                                        const engine::StorageEngine& engine,
-                                       const std::shared_ptr<engine::Snapshot>& snapshot) {
+                                       const std::shared_ptr<engine::Snapshot>& snapshot,
+                                       int64_t cap) {
   engine::RecordIterator records(engine, snapshot, request.collection_id);
   int64_t counted = 0;
   for (const index::KeyRange& range : ranges.ranges) {
     for (records.Seek(range.start); records.Valid() && records.id_key() < range.limit;
          records.Next()) {
-      if (++counted >= CostModel::kDiveCap) break;
+      if (++counted >= cap) break;
     }
     RETURN_IF_ERROR(records.status());
-    if (counted >= CostModel::kDiveCap) break;
+    if (counted >= cap) break;
   }
   if (counted < CostModel::kDiveCap) return static_cast<double>(counted);
   std::vector<index::KeyRange> record_ranges;
@@ -453,6 +456,12 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
   // Costs, now that the matching rows are estimated.
   for (CandidatePlan& plan : candidates) CostIndexScan(request, indexes[plan.index], rows, &plan);
   if (union_candidate.has_value()) candidates.push_back(std::move(*union_candidate));
+  // Documents are stored in `_id` order, so a forward `_id` range or collection scan already
+  // yields a {_id: 1} sort: no blocking sort, and a limit stops it early.
+  const bool id_order = wants_sort && request.sort->size() == 1 &&
+                        request.sort->fields()[0].path == "_id" &&
+                        request.sort->fields()[0].ascending;
+  double id_range_keys = -1;  // documents in the `_id` ranges, when the filter bounds `_id`
   // `_id` ranges of the documents themselves.
   if (request.hint.kind == Hint::Kind::kNone && !request.id_point) {
     IndexShape id_shape;
@@ -462,14 +471,22 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     ASSIGN_OR_RETURN(range.bounds, BuildIndexBounds(*request.filter, id_shape));
     if (range.bounds.bounded_prefix > 0) {
       ASSIGN_OR_RETURN(range.ranges, index::BuildScanRanges(range.bounds.bounds, {false}));
-      ASSIGN_OR_RETURN(range.keys, EstimateRecords(request, range.ranges, engine, snapshot));
+      range.provides_sort = id_order;
+      const bool streams = !wants_sort || id_order;
+      // With a limit and nothing but a collection scan to beat, the range's first `wanted`
+      // documents settle it (a short `_id` range scan should not pay a full dive).
+      const int64_t cap =
+          wanted > 0 && streams && candidates.empty()
+              ? std::clamp<int64_t>(static_cast<int64_t>(wanted), 1, CostModel::kDiveCap)
+              : CostModel::kDiveCap;
+      ASSIGN_OR_RETURN(range.keys, EstimateRecords(request, range.ranges, engine, snapshot, cap));
       range.rows = std::min(rows, range.keys);
       double fraction =
-          wanted > 0 && !wants_sort ? std::min(1.0, wanted / std::max(1.0, range.rows)) : 1;
+          wanted > 0 && streams ? std::min(1.0, wanted / std::max(1.0, range.rows)) : 1;
       range.docs = range.keys * fraction;
       range.cost = static_cast<double>(range.ranges.ranges.size()) * CostModel::kSeekPerRange +
-                   range.docs * CostModel::kScanPerDocument +
-                   (wants_sort ? SortCost(range.rows) : 0);
+                   range.docs * CostModel::kScanPerDocument + (streams ? 0 : SortCost(range.rows));
+      id_range_keys = range.keys;
       candidates.push_back(std::move(range));
     }
   }
@@ -479,9 +496,16 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
     scan.hinted = request.hint.kind == Hint::Kind::kNatural;
     scan.backward = request.hint.natural_backward;
     scan.rows = rows;
-    double fraction = wanted > 0 && !wants_sort ? std::min(1.0, wanted / std::max(1.0, rows)) : 1;
+    scan.provides_sort = id_order && !scan.backward;
+    const bool streams = !wants_sort || scan.provides_sort;
+    double fraction = wanted > 0 && streams ? std::min(1.0, wanted / std::max(1.0, rows)) : 1;
     scan.docs = n * fraction;
-    scan.cost = scan.docs * CostModel::kScanPerDocument + (wants_sort ? SortCost(rows) : 0);
+    if (wanted > 0 && streams && id_range_keys >= 0) {
+      // The matches of an `_id`-bounded filter are contiguous, not spread over the scan: it
+      // passes the documents outside the ranges first (at worst all of them).
+      scan.docs = std::min(n, std::max(0.0, n - id_range_keys) + wanted);
+    }
+    scan.cost = scan.docs * CostModel::kScanPerDocument + (streams ? 0 : SortCost(rows));
     candidates.push_back(std::move(scan));
   }
   std::stable_sort(candidates.begin(), candidates.end(),

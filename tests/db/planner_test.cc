@@ -293,6 +293,27 @@ TEST_F(PlannerTest, IdRangesReadOnlyThoseDocuments) {
   EXPECT_THAT(Winning(R"({"find": "c", "filter": {"_id": {"$gte": 0}}})"), HasSubstr("COLLSCAN"));
 }
 
+TEST_F(PlannerTest, IdOrderComesFromTheDocumentsThemselves) {
+  Load();
+  // {_id: 1} with a limit: the `_id` range streams in order and stops after the limit.
+  const std::string range =
+      R"({"find": "c", "filter": {"_id": {"$gte": 1500}}, "sort": {"_id": 1}, "limit": 3})";
+  EXPECT_THAT(Winning(range), HasSubstr(R"("stage": "CLUSTERED_IXSCAN")"));
+  EXPECT_THAT(Winning(range), Not(HasSubstr("SORT")));
+  EXPECT_EQ(Ids(range), (std::set<int64_t>{1500, 1501, 1502}));
+  EXPECT_THAT(Explain(range, "executionStats"), HasSubstr(R"("totalDocsExamined": 3)"));
+  // Without a sort, the range still beats a collection scan that would pass 1500 documents.
+  const std::string unsorted = R"({"find": "c", "filter": {"_id": {"$gte": 1500}}, "limit": 3})";
+  EXPECT_THAT(Winning(unsorted), HasSubstr(R"("stage": "CLUSTERED_IXSCAN")"));
+  EXPECT_EQ(Ids(unsorted), (std::set<int64_t>{1500, 1501, 1502}));
+  // A whole-collection {_id: 1} sort needs no SORT stage either; {_id: -1} still does.
+  const std::string all = R"({"find": "c", "filter": {"b": 1}, "sort": {"_id": 1}, "limit": 2})";
+  EXPECT_EQ(Ids(all), (std::set<int64_t>{1, 3}));
+  EXPECT_THAT(Explain(all, "executionStats"), HasSubstr(R"("totalDocsExamined": 4)"));
+  const std::string desc = R"({"find": "c", "filter": {"b": 1}, "sort": {"_id": -1}, "limit": 2})";
+  EXPECT_EQ(Ids(desc), (std::set<int64_t>{1997, 1999}));
+}
+
 TEST_F(PlannerTest, Hints) {
   Load();
   EXPECT_THAT(Winning(R"({"find": "c", "filter": {"a": 5}, "hint": {"$natural": 1}})"),
