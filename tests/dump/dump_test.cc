@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
 #include "db/database_snapshot.h"
@@ -182,6 +183,11 @@ void ExpectSameContents(db::DatabaseImpl& a, db::DatabaseImpl& b) {
       EXPECT_TRUE((*ia)[k].view().BytesEqual((*ib)[k].view()))
           << (*ia)[k].ToJson() << " vs " << (*ib)[k].ToJson();
     }
+    auto sa = snap_a->Stats(ca);
+    auto sb = snap_b->Stats(cb);
+    ASSERT_TRUE(sa.ok() && sb.ok());
+    EXPECT_EQ(sa->count, sb->count);
+    EXPECT_EQ(sa->data_bytes, sb->data_bytes);
     auto ra = snap_a->Records(ca);
     auto rb = snap_b->Records(cb);
     int64_t n = 0;
@@ -785,6 +791,26 @@ TEST(EscapeTest, CollectionNamesAsMongodump) {
   EXPECT_EQ(EscapeCollectionName("a/b c$d"), "a%2Fb%20c$d");
   EXPECT_EQ(UnescapeCollectionName("caf%C3%A9s"), "cafés");
   EXPECT_EQ(UnescapeCollectionName("bad%G1"), std::nullopt);
+}
+
+TEST(ProgressTest, PlainLinesWithoutATerminal) {
+  TempDir dir;
+  std::FILE* out = std::fopen(dir.Sub("log").c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  Progress progress(out, /*terminal=*/false);
+  progress.Begin("test.c", 10, 1000);
+  progress.Add(5, 500);
+  progress.End("done dumping test.c (10 documents, 0.0 MB)");
+  Progress bar(out, /*terminal=*/true);
+  bar.Begin("test.d", 10, 1000);
+  absl::SleepFor(absl::Milliseconds(120));
+  bar.Add(5, 500);  // draws: more than 100 ms since Begin
+  bar.End("done");
+  std::fclose(out);
+  std::string log = FileBytes(dir.Sub("log"));
+  EXPECT_THAT(log, HasSubstr("done dumping test.c (10 documents, 0.0 MB)\n"));
+  EXPECT_THAT(log, HasSubstr("test.d  [##########..........]  50.0%  5/10 docs  0.0/0.0 MB"));
+  EXPECT_THAT(log, HasSubstr("ETA "));
 }
 
 // --- the CLI, as a subprocess ---
