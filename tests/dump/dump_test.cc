@@ -773,6 +773,55 @@ TEST(RestoreErrorsTest, NoIndexRestoreAndNoOptionsRestore) {
   ASSERT_OK(r.db->Close());
 }
 
+// DatabaseImpl::BulkInsert, restore's load path: Insert's results in one write batch.
+TEST(BulkInsertTest, SameErrorsAsInsert) {
+  TempDir dir;
+  auto db = OpenDb(dir.Sub("db"));
+  RunCommand(*db, Json(R"({"create": "v", "validator": {"a": {"$type": "int"}}})"));
+  std::vector<Document> docs;
+  for (const char* json : {R"({"_id": 1, "a": 1})", R"({"_id": 1, "a": 2})",
+                           R"({"_id": 2, "a": "x"})", R"({"a": 3})", R"({"_id": 4, "a": 4})"}) {
+    docs.push_back(Json(json));
+  }
+  std::vector<DocumentView> views;
+  for (const Document& d : docs) views.push_back(d.view());
+  auto unordered = db->BulkInsert("test.v", views, /*ordered=*/false);
+  ASSERT_OK(unordered);
+  EXPECT_EQ(unordered->inserted, 3);  // _id 1, the generated one, _id 4
+  ASSERT_EQ(unordered->errors.size(), 2u);
+  EXPECT_EQ(unordered->errors[0].index, 1);
+  EXPECT_THAT(unordered->errors[0].status.message(), HasSubstr("E11000 duplicate key error"));
+  EXPECT_EQ(unordered->errors[1].index, 2);
+  EXPECT_THAT(unordered->errors[1].status.message(), HasSubstr("Document failed validation"));
+  // Against stored documents, ordered: stops at the first failure.
+  auto ordered = db->BulkInsert(
+      "test.v",
+      {Json(R"({"_id": 5, "a": 5})").view(), docs[4].view(), Json(R"({"_id": 6, "a": 6})").view()},
+      /*ordered=*/true);
+  ASSERT_OK(ordered);
+  EXPECT_EQ(ordered->inserted, 1);
+  ASSERT_EQ(ordered->errors.size(), 1u);
+  EXPECT_EQ(ordered->errors[0].index, 1);
+  auto count = db->Count("test.v", DocumentView(), 0, 0);
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 4);
+  // The statistics follow (collStats count and size).
+  auto snapshot = db::DatabaseSnapshot::Take(*db);
+  ASSERT_OK(snapshot);
+  auto stats = snapshot->Stats(*snapshot->collections()[0]);
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats->count, 4);
+  // With a secondary index it is Insert (index entries kept).
+  RunCommand(
+      *db,
+      Json(
+          R"({"createIndexes": "v", "indexes": [{"key": {"a": 1}, "name": "a_1", "unique": true}]})"));
+  auto indexed = db->BulkInsert("test.v", {Json(R"({"_id": 7, "a": 1})").view()}, true);
+  ASSERT_OK(indexed);
+  ASSERT_EQ(indexed->errors.size(), 1u);
+  EXPECT_THAT(indexed->errors[0].status.message(), HasSubstr("index: a_1 dup key"));
+}
+
 TEST(MetadataTest, OperatorKeysSurviveTheJsonReader) {
   auto parsed = ParseJsonKeepingOperators(
       R"({"a": {"$type": ["int", "string"]}, "b": {"$regex": "^x", "$options": "i"},
