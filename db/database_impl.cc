@@ -1,5 +1,8 @@
 #include "db/database_impl.h"
 
+#include <rocksdb/write_batch.h>
+
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -111,6 +114,70 @@ absl::StatusOr<InsertResult> DatabaseImpl::Insert(absl::string_view ns,
     begin = end;
   }
   return result;
+}
+
+absl::StatusOr<InsertResult> DatabaseImpl::BulkInsert(absl::string_view ns,
+                                                      const std::vector<DocumentView>& docs,
+                                                      bool ordered, bool bypass_validation) {
+  RETURN_IF_ERROR(engine::ValidateNamespace(ns));
+  {
+    absl::WriterMutexLock ddl(&ddl_mu_);
+    ASSIGN_OR_RETURN(engine::CollectionHandle collection, catalog_->FindOrCreate(ns));
+    if (collection->indexes.empty()) {
+      DocumentValidation validation;
+      if (!bypass_validation) {
+        ASSIGN_OR_RETURN(validation, ValidationOf(*collection));
+      }
+      InsertResult result;
+      rocksdb::WriteBatch batch;
+      absl::flat_hash_set<std::string> batch_keys;
+      int64_t bytes = 0;
+      const rocksdb::ReadOptions read;
+      for (size_t i = 0; i < docs.size(); ++i) {
+        absl::StatusOr<Document> doc = document::PrepareForStorage(docs[i]);
+        absl::Status doc_status = doc.status();
+        if (doc_status.ok()) doc_status = validation.Check(doc->view(), std::nullopt);
+        bson_iter_t id;
+        std::string id_key;
+        if (doc_status.ok()) {
+          document::FindId(doc->view(), &id);
+          id_key = document::EncodeKeyString(id);
+          bool duplicate = batch_keys.contains(id_key);
+          if (!duplicate) {
+            ASSIGN_OR_RETURN(auto existing, records_->Get(engine::Snapshot(engine_->db(), nullptr),
+                                                          collection->id, id_key));
+            duplicate = existing.has_value();
+          }
+          if (duplicate) doc_status = DuplicateIdError(collection->ns, id);
+        }
+        if (!doc_status.ok()) {
+          result.errors.push_back(WriteError{static_cast<int64_t>(i), doc_status});
+          if (ordered) break;
+          continue;
+        }
+        std::string key = engine::RecordKey(collection->id, id_key);
+        RETURN_IF_ERROR(engine::FromRocks(
+            batch.Put(engine_->documents(), key,
+                      rocksdb::Slice(reinterpret_cast<const char*>(doc->data()), doc->size())),
+            "bulk insert"));
+        bytes += static_cast<int64_t>(doc->size());
+        result.inserted_ids.push_back(IdDocument(id));
+        batch_keys.insert(std::move(id_key));
+      }
+      result.inserted = static_cast<int64_t>(result.inserted_ids.size());
+      if (result.inserted > 0) {
+        RETURN_IF_ERROR(
+            engine::FromRocks(batch.Merge(engine_->catalog(), engine::StatsKey(collection->id),
+                                          engine::EncodeStatsDelta(result.inserted, bytes)),
+                              "bulk insert"));
+        // Atomicity/durability: one WriteBatch (see the header), written while the exclusive
+        // DDL lock keeps every other writer out.
+        RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "bulk insert"));
+      }
+      return result;
+    }
+  }
+  return Insert(ns, docs, ordered, bypass_validation);
 }
 
 absl::StatusOr<size_t> DatabaseImpl::InsertChunk(const CollectionIndexes& indexes,

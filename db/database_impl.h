@@ -119,6 +119,19 @@ class DatabaseImpl {
   absl::StatusOr<InsertResult> Insert(absl::string_view ns, const std::vector<DocumentView>& docs,
                                       bool ordered, bool bypass_validation = false);
 
+  // The bulk-load form of Insert, for restores (tools/dump): same validation, same
+  // per-document errors (validation, duplicate `_id`), ordered or not. When the collection has
+  // no secondary index, the documents go in as ONE plain RocksDB write batch (records +
+  // statistics delta) under the exclusive DDL lock instead of pessimistic transactions: the
+  // exclusive lock keeps every other writer of the database out while the batch is built and
+  // written, so no row locks are needed, and a duplicate `_id` is found by a point read or
+  // within the batch. Atomicity/durability: the batch is one atomic WAL write, fsynced in
+  // kDurable mode, WAL-only (survives a process crash) in kRelaxed. With secondary indexes
+  // this is Insert. Other writers wait while a bulk batch is written: use it for loads.
+  absl::StatusOr<InsertResult> BulkInsert(absl::string_view ns,
+                                          const std::vector<DocumentView>& docs, bool ordered,
+                                          bool bypass_validation = false);
+
   // A read of `ns` (filter, sort, projection, skip, limit, hint) on a fresh snapshot, planned
   // over the collection's indexes.
   absl::StatusOr<std::unique_ptr<QueryExecution>> Query(absl::string_view ns, QuerySpec spec);

@@ -104,7 +104,5 @@ int DumpMain(const std::vector<std::string>& args) {
 }  // namespace
 }  // namespace strata::tools
 
-STRATA_SUBCOMMAND(dump,
-                  "dump --db DIR --out OUTDIR | --archive[=FILE] [--database N] [--collection N] "
-                  "[--query J] [--gzip|--zstd]  mongodump layout, one consistent snapshot",
+STRATA_SUBCOMMAND(dump, "dump --db DIR --out OUT | --archive[=FILE] [--gzip|--zstd] ...  mongodump",
                   strata::tools::DumpMain);

@@ -122,6 +122,5 @@ int RestoreMain(const std::vector<std::string>& raw_args) {
 }  // namespace strata::tools
 
 STRATA_SUBCOMMAND(restore,
-                  "restore --db DIR --in DUMPDIR | --archive[=FILE] [--drop] [--nsInclude P] "
-                  "[--nsFrom P --nsTo P] [--noIndexRestore] [--stopOnError]  mongorestore",
+                  "restore --db DIR --in DUMP | --archive[=FILE] [--drop] ...  mongorestore",
                   strata::tools::RestoreMain);

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
 #include "db/database_snapshot.h"
@@ -182,6 +183,11 @@ void ExpectSameContents(db::DatabaseImpl& a, db::DatabaseImpl& b) {
       EXPECT_TRUE((*ia)[k].view().BytesEqual((*ib)[k].view()))
           << (*ia)[k].ToJson() << " vs " << (*ib)[k].ToJson();
     }
+    auto sa = snap_a->Stats(ca);
+    auto sb = snap_b->Stats(cb);
+    ASSERT_TRUE(sa.ok() && sb.ok());
+    EXPECT_EQ(sa->count, sb->count);
+    EXPECT_EQ(sa->data_bytes, sb->data_bytes);
     auto ra = snap_a->Records(ca);
     auto rb = snap_b->Records(cb);
     int64_t n = 0;
@@ -767,6 +773,55 @@ TEST(RestoreErrorsTest, NoIndexRestoreAndNoOptionsRestore) {
   ASSERT_OK(r.db->Close());
 }
 
+// DatabaseImpl::BulkInsert, restore's load path: Insert's results in one write batch.
+TEST(BulkInsertTest, SameErrorsAsInsert) {
+  TempDir dir;
+  auto db = OpenDb(dir.Sub("db"));
+  RunCommand(*db, Json(R"({"create": "v", "validator": {"a": {"$type": "int"}}})"));
+  std::vector<Document> docs;
+  for (const char* json : {R"({"_id": 1, "a": 1})", R"({"_id": 1, "a": 2})",
+                           R"({"_id": 2, "a": "x"})", R"({"a": 3})", R"({"_id": 4, "a": 4})"}) {
+    docs.push_back(Json(json));
+  }
+  std::vector<DocumentView> views;
+  for (const Document& d : docs) views.push_back(d.view());
+  auto unordered = db->BulkInsert("test.v", views, /*ordered=*/false);
+  ASSERT_OK(unordered);
+  EXPECT_EQ(unordered->inserted, 3);  // _id 1, the generated one, _id 4
+  ASSERT_EQ(unordered->errors.size(), 2u);
+  EXPECT_EQ(unordered->errors[0].index, 1);
+  EXPECT_THAT(unordered->errors[0].status.message(), HasSubstr("E11000 duplicate key error"));
+  EXPECT_EQ(unordered->errors[1].index, 2);
+  EXPECT_THAT(unordered->errors[1].status.message(), HasSubstr("Document failed validation"));
+  // Against stored documents, ordered: stops at the first failure.
+  auto ordered = db->BulkInsert(
+      "test.v",
+      {Json(R"({"_id": 5, "a": 5})").view(), docs[4].view(), Json(R"({"_id": 6, "a": 6})").view()},
+      /*ordered=*/true);
+  ASSERT_OK(ordered);
+  EXPECT_EQ(ordered->inserted, 1);
+  ASSERT_EQ(ordered->errors.size(), 1u);
+  EXPECT_EQ(ordered->errors[0].index, 1);
+  auto count = db->Count("test.v", DocumentView(), 0, 0);
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 4);
+  // The statistics follow (collStats count and size).
+  auto snapshot = db::DatabaseSnapshot::Take(*db);
+  ASSERT_OK(snapshot);
+  auto stats = snapshot->Stats(*snapshot->collections()[0]);
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats->count, 4);
+  // With a secondary index it is Insert (index entries kept).
+  RunCommand(
+      *db,
+      Json(
+          R"({"createIndexes": "v", "indexes": [{"key": {"a": 1}, "name": "a_1", "unique": true}]})"));
+  auto indexed = db->BulkInsert("test.v", {Json(R"({"_id": 7, "a": 1})").view()}, true);
+  ASSERT_OK(indexed);
+  ASSERT_EQ(indexed->errors.size(), 1u);
+  EXPECT_THAT(indexed->errors[0].status.message(), HasSubstr("index: a_1 dup key"));
+}
+
 TEST(MetadataTest, OperatorKeysSurviveTheJsonReader) {
   auto parsed = ParseJsonKeepingOperators(
       R"({"a": {"$type": ["int", "string"]}, "b": {"$regex": "^x", "$options": "i"},
@@ -785,6 +840,26 @@ TEST(EscapeTest, CollectionNamesAsMongodump) {
   EXPECT_EQ(EscapeCollectionName("a/b c$d"), "a%2Fb%20c$d");
   EXPECT_EQ(UnescapeCollectionName("caf%C3%A9s"), "cafés");
   EXPECT_EQ(UnescapeCollectionName("bad%G1"), std::nullopt);
+}
+
+TEST(ProgressTest, PlainLinesWithoutATerminal) {
+  TempDir dir;
+  std::FILE* out = std::fopen(dir.Sub("log").c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  Progress progress(out, /*terminal=*/false);
+  progress.Begin("test.c", 10, 1000);
+  progress.Add(5, 500);
+  progress.End("done dumping test.c (10 documents, 0.0 MB)");
+  Progress bar(out, /*terminal=*/true);
+  bar.Begin("test.d", 10, 1000);
+  absl::SleepFor(absl::Milliseconds(120));
+  bar.Add(5, 500);  // draws: more than 100 ms since Begin
+  bar.End("done");
+  std::fclose(out);
+  std::string log = FileBytes(dir.Sub("log"));
+  EXPECT_THAT(log, HasSubstr("done dumping test.c (10 documents, 0.0 MB)\n"));
+  EXPECT_THAT(log, HasSubstr("test.d  [##########..........]  50.0%  5/10 docs  0.0/0.0 MB"));
+  EXPECT_THAT(log, HasSubstr("ETA "));
 }
 
 // --- the CLI, as a subprocess ---

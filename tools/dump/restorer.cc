@@ -141,8 +141,8 @@ class CollectionLoader {
     while (begin < docs.size()) {
       std::vector<DocumentView> rest(docs.begin() + static_cast<std::ptrdiff_t>(begin), docs.end());
       ASSIGN_OR_RETURN(db::InsertResult inserted,
-                       db_.Insert(result_->ns, rest, options_.maintain_insertion_order,
-                                  options_.bypass_document_validation));
+                       db_.BulkInsert(result_->ns, rest, options_.maintain_insertion_order,
+                                      options_.bypass_document_validation));
       size_t next = docs.size();
       int64_t bytes = 0;
       for (const DocumentView& doc : rest) bytes += static_cast<int64_t>(doc.size());

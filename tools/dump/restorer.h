@@ -3,8 +3,9 @@
 //
 // Per collection: --drop drops it first; it is created with the dump's options (validator,
 // validationLevel, validationAction, …) unless it exists; the documents stream in (strict
-// BSON validation of each, bson_stream.h) and are inserted in large batches; then the dump's
-// indexes are built from the loaded documents by the index builder (sorted, memory-bounded
+// BSON validation of each, bson_stream.h) and are inserted in large batches
+// (DatabaseImpl::BulkInsert: one write batch each while the collection has no index); then the
+// dump's indexes are built from the loaded documents by the index builder (sorted, memory-bounded
 // bulk), unless --noIndexRestore.
 //
 // Durability and crashes: the caller opens the database in kRelaxed mode, so each batch
