@@ -137,7 +137,8 @@ TEST(ImportTest, MalformedJsonLineIsReportedAndSkipped) {
   ProcessResult r = Strata({"import", "--db", dir.path(), "-c", "x"}, input);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.stderr_text, HasSubstr("line 2, column"));
-  EXPECT_THAT(r.stderr_text, HasSubstr("line 4: not a JSON object"));
+  EXPECT_THAT(r.stderr_text,
+              HasSubstr("line 4: not a JSON object (a JSON array of documents needs --jsonArray)"));
   EXPECT_THAT(r.stderr_text,
               HasSubstr("2 document(s) imported successfully. 2 document(s) failed to import."));
   EXPECT_EQ(Docs(dir.path(), "x", R"({"a": 1})").size(), 2u);

@@ -237,7 +237,11 @@ void ImportJson(std::string_view text, const ImportOptions& options, Loader* loa
     auto value = parser.ParseValue();
     absl::Status status = value.status();
     if (status.ok() && !is_object) {
-      status = absl::InvalidArgumentError(absl::StrCat("line ", line, ": not a JSON object"));
+      status = absl::InvalidArgumentError(
+          absl::StrCat("line ", line, ": not a JSON object",
+                       value->kind == JsonValue::Kind::kArray && !options.json_array
+                           ? " (a JSON array of documents needs --jsonArray)"
+                           : ""));
     }
     if (status.ok() && options.json_array && !parser.Consume(',') && parser.Peek() != ']') {
       status = parser.Error("expected ',' or ']' after an array element");
