@@ -135,6 +135,7 @@ CommandRunner::CommandRunner(Database& db, const ServerOptions& options, ServerL
   handlers_["connectionStatus"] = HandlerEntry{&CommandRunner::ConnectionStatus};
   handlers_["getLastError"] = HandlerEntry{&CommandRunner::GetLastError};
   handlers_["getlasterror"] = HandlerEntry{&CommandRunner::GetLastError};
+  handlers_["serverStatus"] = HandlerEntry{&CommandRunner::ServerStatus};
   handlers_["getCmdLineOpts"] = HandlerEntry{&CommandRunner::GetCmdLineOpts};
   handlers_["saslStart"] = HandlerEntry{&CommandRunner::SaslStart};
   handlers_["saslContinue"] = HandlerEntry{&CommandRunner::SaslContinue};
@@ -203,6 +204,12 @@ Document CommandRunner::RunCommand(ConnectionState& connection, const bson_t& co
       RunSplitWrite(command, name, [&](DocumentView chunk) { return db_.RunCommand(db, chunk); });
   if (split.has_value()) return std::move(*split);
   Document reply = db_.RunCommand(db, DocumentView(&command));
+  bson_iter_t code;
+  if (bson_iter_init_find(&code, reply.bson(), "code") &&
+      bson_iter_as_int64(&code) == static_cast<int64_t>(ErrorCode::kCommandNotFound)) {
+    log_.Line(absl::StrCat("conn", connection.id, " (", connection.remote,
+                           ") asked for an unknown command: ", name));
+  }
   if (name == "find" || name == "aggregate" || name == "getMore" || name == "killCursors" ||
       name == "listCollections" || name == "listIndexes") {
     TrackCursors(connection, name, command, reply);
@@ -261,6 +268,7 @@ void CommandRunner::TrackCursors(const ConnectionState& connection, std::string_
 }
 
 void CommandRunner::ConnectionClosed(const ConnectionState& connection) {
+  --connections_current_;
   std::vector<std::pair<int64_t, std::string>> owned;
   {
     absl::MutexLock lock(&mu_);
@@ -519,6 +527,30 @@ absl::Status CommandRunner::GetLastError(ConnectionState& connection, const bson
   bson_append_int32(reply, "n", -1, 0);
   bson_append_int32(reply, "syncMillis", -1, 0);
   bson_append_null(reply, "err", -1);
+  return absl::OkStatus();
+}
+
+absl::Status CommandRunner::ServerStatus(ConnectionState&, const bson_t&, const std::string&,
+                                         bson_t* reply) {
+  char hostname[256] = {};
+  gethostname(hostname, sizeof hostname - 1);
+  const absl::Duration uptime = absl::Now() - started_;
+  bson_append_utf8(reply, "host", -1, hostname, -1);
+  bson_append_utf8(reply, "version", -1, "0.1.0", -1);
+  bson_append_utf8(reply, "process", -1, "strata", -1);
+  bson_append_int64(reply, "pid", -1, static_cast<int64_t>(getpid()));
+  bson_append_double(reply, "uptime", -1, absl::ToDoubleSeconds(uptime));
+  bson_append_int64(reply, "uptimeMillis", -1, absl::ToInt64Milliseconds(uptime));
+  bson_append_int64(reply, "uptimeEstimate", -1, absl::ToInt64Seconds(uptime));
+  bson_append_date_time(reply, "localTime", -1, absl::ToUnixMillis(absl::Now()));
+  bson_t connections;
+  bson_append_document_begin(reply, "connections", -1, &connections);
+  const int64_t current = connections_current_.load();
+  bson_append_int64(&connections, "current", -1, current);
+  bson_append_int64(&connections, "available", -1,
+                    std::max<int64_t>(0, options_.max_connections - current));
+  bson_append_int64(&connections, "totalCreated", -1, connections_total_.load());
+  bson_append_document_end(reply, &connections);
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 #ifndef STRATA_SERVER_COMMAND_RUNNER_H_
 #define STRATA_SERVER_COMMAND_RUNNER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -65,6 +66,11 @@ class CommandRunner {
   // The reply document to `request` (never fails: errors are {ok: 0} replies).
   Document Run(ConnectionState& connection, const Request& request);
 
+  // Counts a new connection (serverStatus.connections).
+  void ConnectionOpened() {
+    ++connections_current_;
+    ++connections_total_;
+  }
   // Kills the cursors `connection` owns (call once, when it closes).
   void ConnectionClosed(const ConnectionState& connection);
 
@@ -93,6 +99,7 @@ class CommandRunner {
   absl::Status EndSessions(ConnectionState&, const bson_t&, const std::string&, bson_t*);
   absl::Status ConnectionStatus(ConnectionState&, const bson_t&, const std::string&, bson_t*);
   absl::Status GetLastError(ConnectionState&, const bson_t&, const std::string&, bson_t*);
+  absl::Status ServerStatus(ConnectionState&, const bson_t&, const std::string&, bson_t*);
   absl::Status GetCmdLineOpts(ConnectionState&, const bson_t&, const std::string&, bson_t*);
   absl::Status SaslStart(ConnectionState&, const bson_t&, const std::string&, bson_t*);
   absl::Status SaslContinue(ConnectionState&, const bson_t&, const std::string&, bson_t*);
@@ -110,6 +117,8 @@ class CommandRunner {
     Handler handler = nullptr;
   };
   absl::flat_hash_map<std::string, HandlerEntry> handlers_;  // constant after construction
+  std::atomic<int64_t> connections_current_{0};
+  std::atomic<int64_t> connections_total_{0};
   absl::Mutex mu_;
   absl::flat_hash_map<int64_t, OwnedCursor> cursors_ ABSL_GUARDED_BY(mu_);
 };

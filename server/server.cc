@@ -251,6 +251,7 @@ void Server::Impl::StartConnection(int64_t id, Args&&... args) {
     if (stopping_) return;
     connections_[id] = connection;
   }
+  runner_.ConnectionOpened();
   connection->Start();
 }
 

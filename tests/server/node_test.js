@@ -156,7 +156,7 @@ async function auth(client, authUri) {
   const wrong = new MongoClient(authUri.replace('n0de', 'wrong'), { serverSelectionTimeoutMS: 5000 });
   await assert.rejects(wrong.connect(), (e) => /Authentication failed/.test(e.message));
   await wrong.close();
-  ok('SCRAM-SHA-256 with the Node.js driver (speculative authentication falls back); wrong password refused');
+  ok('SCRAM-SHA-256 with the Node.js driver (first step speculative, in hello); wrong password refused');
 }
 
 (async () => {

@@ -160,8 +160,10 @@ def server_commands(c, port):
     status = admin.command("connectionStatus")
     assert status["authInfo"]["authenticatedUsers"] == []
     assert admin.command("getLastError")["err"] is None
+    server_status = admin.command("serverStatus")
+    assert server_status["connections"]["current"] >= 1 and server_status["uptime"] >= 0
     step("ping, buildInfo, hello, isMaster, getParameter, getLog, hostInfo, whatsmyuri, "
-         "connectionStatus, getLastError")
+         "connectionStatus, getLastError, serverStatus")
 
     with c.start_session() as session:
         c.shop.items.insert_one({"name": "in-session"}, session=session)
