@@ -63,7 +63,8 @@ int AggregateMain(const std::vector<std::string>& args) {
   if (collection.empty()) return Usage("no collection given");
   if (pipeline.empty()) return Usage("no --pipeline given");
   auto parsed = Document::FromJson("{\"p\": " + pipeline + "}");
-  if (!parsed.ok()) return Usage("--pipeline is not JSON: " + std::string(parsed.status().message()));
+  if (!parsed.ok())
+    return Usage("--pipeline is not JSON: " + std::string(parsed.status().message()));
   bson_iter_t p;
   if (!bson_iter_init_find(&p, parsed->bson(), "p") || !BSON_ITER_HOLDS_ARRAY(&p)) {
     return Usage("--pipeline must be a JSON array of stages");
@@ -113,9 +114,10 @@ int AggregateMain(const std::vector<std::string>& args) {
 
 }  // namespace
 
-STRATA_SUBCOMMAND(aggregate,
-                  "aggregate COLL --pipeline J [--db DIR] [--database NAME] [--allow-disk-use] "
-                  "[--explain]\n                  runs an aggregation pipeline, one result per line",
-                  AggregateMain);
+STRATA_SUBCOMMAND(
+    aggregate,
+    "aggregate COLL --pipeline J [--db DIR] [--database NAME] [--allow-disk-use] "
+    "[--explain]\n                  runs an aggregation pipeline, one result per line",
+    AggregateMain);
 
 }  // namespace strata::tools

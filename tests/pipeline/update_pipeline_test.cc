@@ -37,15 +37,16 @@ TEST_F(UpdatePipelineTest, SetAndUnsetStagesOnEveryMatch) {
   EXPECT_THAT(Run(R"({"update": "c", "updates": [{"q": {}, "multi": true,
                       "u": [{"$set": {"s": {"$add": ["$a", 10]}}}, {"$unset": "b"}]}]})"),
               ::testing::HasSubstr(R"("nModified": 2)"));
-  EXPECT_THAT(All(), ::testing::HasSubstr(
-                         R"([{"_id": 1, "a": 1, "s": 11}, {"_id": 2, "a": 5, "s": 15}])"));
+  EXPECT_THAT(
+      All(), ::testing::HasSubstr(R"([{"_id": 1, "a": 1, "s": 11}, {"_id": 2, "a": 5, "s": 15}])"));
 }
 
 TEST_F(UpdatePipelineTest, ReplaceWithKeepsIdAndChangedIdFails) {
   Run(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": [{"$replaceWith": {"x": "$a"}}]}]})");
   EXPECT_THAT(All(), ::testing::HasSubstr(R"({"_id": 1, "x": 1})"));
-  EXPECT_THAT(Run(R"({"update": "c", "updates": [{"q": {"_id": 2}, "u": [{"$set": {"_id": 9}}]}]})"),
-              ::testing::HasSubstr(R"("code": 66)"));
+  EXPECT_THAT(
+      Run(R"({"update": "c", "updates": [{"q": {"_id": 2}, "u": [{"$set": {"_id": 9}}]}]})"),
+      ::testing::HasSubstr(R"("code": 66)"));
 }
 
 TEST_F(UpdatePipelineTest, DisallowedStageAndUpsertAndFindAndModify) {
