@@ -524,6 +524,43 @@ void AggregateExecution::AppendExplain(bson_t* out, bool executed) const {
   bson_append_array_end(out, &stages);
 }
 
+absl::StatusOr<std::function<absl::StatusOr<Document>(DocumentView)>> MakePipelineUpdate(
+    DocumentView pipeline_array) {
+  ASSIGN_OR_RETURN(std::vector<pl::StageSpec> specs, pl::ParsePipeline(pipeline_array));
+  for (const pl::StageSpec& spec : specs) {
+    if (spec.name != "$addFields" && spec.name != "$set" && spec.name != "$project" &&
+        spec.name != "$unset" && spec.name != "$replaceRoot" && spec.name != "$replaceWith") {
+      return MongoError(ErrorCode::kInvalidOptions,
+                        absl::StrCat(spec.name, " is not allowed to be used within an update"));
+    }
+  }
+  auto context = std::make_shared<pl::PipelineContext>();
+  context->now_millis = absl::ToUnixMillis(absl::Now());
+  // Build once now so that stage errors surface when the update is parsed.
+  {
+    std::vector<pl::StageSpec> copy;
+    for (const pl::StageSpec& s : specs) copy.push_back(pl::StageSpec{s.name, s.stage.Clone()});
+    RETURN_IF_ERROR(pl::Pipeline::Build(std::move(copy), nullptr, *context).status());
+  }
+  auto shared = std::make_shared<const std::vector<pl::StageSpec>>(std::move(specs));
+  return std::function<absl::StatusOr<Document>(DocumentView)>(
+      [shared, context](DocumentView doc) -> absl::StatusOr<Document> {
+        std::vector<pl::StageSpec> copy;
+        for (const pl::StageSpec& s : *shared) {
+          copy.push_back(pl::StageSpec{s.name, s.stage.Clone()});
+        }
+        auto input = std::make_shared<std::vector<Document>>();
+        input->push_back(Document::Copy(doc));
+        ASSIGN_OR_RETURN(
+            std::unique_ptr<pl::Pipeline> pipeline,
+            pl::Pipeline::Build(std::move(copy), std::make_unique<pl::internal::BufferStage>(input),
+                                *context));
+        ASSIGN_OR_RETURN(std::optional<Document> out, pipeline->Next());
+        if (!out.has_value()) return Document();
+        return std::move(*out);
+      });
+}
+
 absl::Status ExplainAggregate(CommandContext& context, const bson_t& aggregate_command,
                               absl::string_view verbosity, bson_t* reply) {
   ASSIGN_OR_RETURN(AggregateRequest request, ParseAggregateRequest(context, aggregate_command));

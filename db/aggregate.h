@@ -13,6 +13,7 @@
 
 #include <bson/bson.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,12 @@ class AggregateExecution final : public CursorStream {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// The per-document function of an update with an aggregation pipeline (`u: [...]`): only
+// $addFields/$set, $project, $unset, $replaceRoot and $replaceWith are allowed (MongoDB's
+// list; others fail with InvalidOptions 72). $$NOW is fixed when the function is made.
+absl::StatusOr<std::function<absl::StatusOr<Document>(DocumentView)>> MakePipelineUpdate(
+    DocumentView pipeline_array);
 
 // {explain: {aggregate: …}, verbosity} (commands_explain.cc) and {aggregate, explain: true}.
 absl::Status ExplainAggregate(CommandContext& context, const bson_t& aggregate_command,

@@ -303,12 +303,11 @@ absl::StatusOr<std::vector<UpdateSpec>> ParseUpdates(const CommandArgs& args) {
     if (!q.has_value()) return statement_args.Missing("q");
     bson_iter_t u;
     if (!bson_iter_init_find(&u, &statement, "u")) return statement_args.Missing("u");
-    if (BSON_ITER_HOLDS_ARRAY(&u)) {
-      return MongoError(ErrorCode::kNotImplemented,
-                        "pipeline-style updates are not supported by this build yet");
+    if (!BSON_ITER_HOLDS_DOCUMENT(&u) && !BSON_ITER_HOLDS_ARRAY(&u)) {
+      return statement_args.WrongType("u", u, "object");
     }
-    if (!BSON_ITER_HOLDS_DOCUMENT(&u)) return statement_args.WrongType("u", u, "object");
     UpdateSpec spec;
+    spec.pipeline = BSON_ITER_HOLDS_ARRAY(&u);  // an aggregation pipeline (db/aggregate.h)
     spec.filter = Document::Copy(*q);
     spec.update = Document::Copy(EmbeddedView(u));
     ASSIGN_OR_RETURN(std::optional<bool> upsert, statement_args.Bool("upsert"));
@@ -432,11 +431,7 @@ absl::Status FindAndModify(CommandContext& context, const bson_t& command, bson_
   ASSIGN_OR_RETURN(std::optional<bson_iter_t> array_filters, args.Array("arrayFilters"));
   bson_iter_t update;
   bool has_update = bson_iter_init_find(&update, &command, "update");
-  if (has_update && BSON_ITER_HOLDS_ARRAY(&update)) {
-    return MongoError(ErrorCode::kNotImplemented,
-                      "pipeline-style updates are not supported by this build yet");
-  }
-  if (has_update && !BSON_ITER_HOLDS_DOCUMENT(&update)) {
+  if (has_update && !BSON_ITER_HOLDS_DOCUMENT(&update) && !BSON_ITER_HOLDS_ARRAY(&update)) {
     return args.WrongType("update", update, "object");
   }
   if (remove.value_or(false)) {
@@ -469,6 +464,7 @@ absl::Status FindAndModify(CommandContext& context, const bson_t& command, bson_
     UpdateSpec spec;
     spec.filter = Document::Copy(query.value_or(DocumentView()));
     spec.update = Document::Copy(EmbeddedView(update));
+    spec.pipeline = BSON_ITER_HOLDS_ARRAY(&update);
     spec.sort = Document::Copy(sort.value_or(DocumentView()));
     spec.upsert = upsert.value_or(false);
     spec.return_images = true;

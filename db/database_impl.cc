@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "db/aggregate.h"
 #include "db/index_writer.h"
 #include "db/matcher_adapters.h"
 #include "document/key_string.h"
@@ -279,6 +280,9 @@ absl::StatusOr<query::update::UpdatePlan> ParseUpdate(const UpdateSpec& spec) {
   query::update::UpdateParseOptions options;
   for (const Document& filter : spec.array_filters) options.array_filters.push_back(filter.view());
   options.predicate_factory = &CompileUpdatePredicate;
+  if (spec.pipeline) {
+    ASSIGN_OR_RETURN(options.pipeline, MakePipelineUpdate(spec.update.view()));
+  }
   return query::update::UpdatePlan::Parse(spec.update.view(), options);
 }
 

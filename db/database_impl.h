@@ -59,6 +59,7 @@ struct UpdateSpec {
   Document sort;                   // which document a single update picks first ({}: `_id` order)
   bool return_images = false;      // fill UpdateResult::before/after (findAndModify)
   bool bypass_validation = false;  // bypassDocumentValidation
+  bool pipeline = false;           // `update` is an aggregation pipeline's array (db/aggregate.h)
 };
 
 struct UpdateResult {

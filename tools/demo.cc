@@ -105,6 +105,10 @@ int Demo(const CliOptions& options) {
       R"({"update": "people", "updates": [{"q": {"_id": 1}, "u": {"name": "Replaced", "age": 99}}]})");
   Show(db, R"({"find": "people", "filter": {"_id": 1}})");
   Show(db, R"({"delete": "people", "deletes": [{"q": {"_id": 1}, "limit": 1}]})");
+  // Aggregation: the $match goes into the planner (the city_1_age_-1 index), then a $group.
+  Show(
+      db,
+      R"({"aggregate": "people", "pipeline": [{"$match": {"city": "Oslo"}}, {"$unwind": "$tags"}, {"$group": {"_id": "$tags", "people": {"$sum": 1}, "avgAge": {"$avg": "$age"}}}, {"$sort": {"people": -1}}, {"$limit": 3}], "cursor": {}})");
   Show(db, R"({"collStats": "people"})");
   Show(db, R"({"validate": "people"})");
   Show(db, R"({"listCollections": 1, "nameOnly": true})");

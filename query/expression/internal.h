@@ -75,13 +75,14 @@ using OperatorParser =
     std::function<absl::StatusOr<ExpressionPtr>(const bson_iter_t& operand, ParseContext& ctx)>;
 using OperatorTable = absl::flat_hash_map<std::string, OperatorParser>;
 
-void AddCoreOperators(OperatorTable* table);        // parser.cc
-void AddArithmeticOperators(OperatorTable* table);  // arithmetic.cc
-void AddStringOperators(OperatorTable* table);      // string.cc
-void AddArrayOperators(OperatorTable* table);       // array.cc
-void AddObjectOperators(OperatorTable* table);      // array.cc
-void AddTypeOperators(OperatorTable* table);        // convert.cc
-void AddDateOperators(OperatorTable* table);        // date.cc
+void AddCoreOperators(OperatorTable* table);         // parser.cc
+void AddArithmeticOperators(OperatorTable* table);   // arithmetic.cc
+void AddStringOperators(OperatorTable* table);       // string.cc
+void AddArrayOperators(OperatorTable* table);        // array.cc
+void AddObjectOperators(OperatorTable* table);       // array.cc
+void AddTypeOperators(OperatorTable* table);         // convert.cc
+void AddDateOperators(OperatorTable* table);         // date.cc
+void AddAccumulatorOperators(OperatorTable* table);  // accumulator_ops.cc
 
 // ---- numbers (arithmetic.cc) ----
 // int32 → int64 → double → decimal: the wider of two numeric types.

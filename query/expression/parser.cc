@@ -179,6 +179,7 @@ const OperatorTable& Operators() {
     AddObjectOperators(t);
     AddTypeOperators(t);
     AddDateOperators(t);
+    AddAccumulatorOperators(t);
     return t;
   }();
   return *table;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "document/compare.h"
 #include "document/type_names.h"
 #include "document/validate.h"
 #include "query/update/bson_text.h"
@@ -33,6 +34,7 @@ struct UpdatePlan::Impl {
   bool uses_positional = false;
   std::string id_path;       // the first path that starts at `_id`, if any
   bool check_depth = false;  // the result may nest deeper than the limit
+  std::function<absl::StatusOr<Document>(DocumentView)> pipeline;  // pipeline-style update
 };
 
 namespace {
@@ -465,10 +467,38 @@ UpdatePlan::~UpdatePlan() = default;
 bool UpdatePlan::is_replacement() const { return impl_->replacement; }
 bool UpdatePlan::uses_positional() const { return impl_->uses_positional; }
 
+namespace {
+// A pipeline-style update of one document; `_id` is kept (see UpdateParseOptions::pipeline).
+absl::StatusOr<UpdateOutcome> ApplyPipeline(const UpdatePlan::Impl& impl, DocumentView doc,
+                                            const bson_t* input) {
+  ASSIGN_OR_RETURN(Document result, impl.pipeline(doc));
+  bson_iter_t old_id, new_id;
+  const bool had_id = bson_iter_init_find(&old_id, input, "_id");
+  if (had_id && !bson_iter_init_find(&new_id, result.bson(), "_id")) {
+    Document with_id;
+    bson_append_iter(with_id.mutable_bson(), "_id", 3, &old_id);
+    bson_concat(with_id.mutable_bson(), result.bson());
+    result = std::move(with_id);
+  } else if (had_id && document::CompareValues(old_id, new_id) != 0) {
+    return MongoError(ErrorCode::kImmutableField,
+                      "After applying the update, the (immutable) field '_id' was found to have "
+                      "been altered");
+  }
+  UpdateOutcome outcome;
+  outcome.modified = !result.view().BytesEqual(doc);
+  outcome.result = std::move(result);
+  return outcome;
+}
+}  // namespace
+
 absl::StatusOr<UpdatePlan> UpdatePlan::Parse(DocumentView update,
                                              const UpdateParseOptions& options) {
   auto plan = std::make_unique<Impl>();
   plan->update = Document::Copy(update);
+  if (options.pipeline) {
+    plan->pipeline = options.pipeline;
+    return UpdatePlan(std::move(plan));
+  }
   bson_iter_t it;
   if (!bson_iter_init(&it, plan->update.bson())) {
     return FailedToParse("the update is not a valid BSON document");
@@ -504,6 +534,7 @@ absl::StatusOr<UpdatePlan> UpdatePlan::Parse(DocumentView update,
 absl::StatusOr<UpdateOutcome> UpdatePlan::Apply(DocumentView doc, const ApplyContext& ctx) const {
   bson_t input;
   if (!doc.AsBson(&input)) return BadValue("invalid BSON document");
+  if (impl_->pipeline) return ApplyPipeline(*impl_, doc, &input);
   absl::StatusOr<UpdateOutcome> outcome;
   if (impl_->replacement) {
     outcome = ApplyReplacement(*impl_, &input);

@@ -80,6 +80,12 @@ struct UpdateParseOptions {
   // Compiles arrayFilters and $pull conditions. Required when either is present (Parse fails
   // with NotImplemented otherwise). Default: none.
   ElementPredicateFactory predicate_factory;
+  // An update with an aggregation pipeline (`u: [{$set: …}, …]`): when set, `update` holds the
+  // pipeline's array bytes and Apply runs this function on each document instead of update
+  // operators (db/ builds it with query/pipeline; this layer does not depend on it). Apply
+  // keeps `_id`: a result without `_id` gets the original one back, a changed one fails with
+  // ImmutableField (66). Default: none (operator or replacement updates).
+  std::function<absl::StatusOr<Document>(DocumentView doc)> pipeline;
 };
 
 // Per-document inputs of Apply.
