@@ -36,8 +36,7 @@ absl::StatusOr<RepairResult> DatabaseImpl::RepairCollection(absl::string_view ns
     return MongoError(ErrorCode::kNamespaceNotFound,
                       absl::StrCat("Collection '", ns, "' does not exist to validate."));
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes,
-                   index_cache_->Get(collection));
+  ASSIGN_OR_RETURN(std::shared_ptr<const CollectionIndexes> indexes, index_cache_->Get(collection));
   RepairResult result;
   // 1. One write: remove the invalid records, set the counters to what the scan found, and
   // empty every secondary index (entries and entry counters). Writers are excluded (ddl_mu_),
@@ -73,9 +72,9 @@ absl::StatusOr<RepairResult> DatabaseImpl::RepairCollection(absl::string_view ns
     const index::KeyRange range = index::IndexEntryRange(index->id());
     RETURN_IF_ERROR(engine::FromRocks(
         batch.DeleteRange(engine_->indexes(), range.start, range.limit), "emptying an index"));
-    RETURN_IF_ERROR(engine::FromRocks(
-        batch.Delete(engine_->catalog(), engine::IndexStatsKey(index->id())),
-        "resetting index counters"));
+    RETURN_IF_ERROR(
+        engine::FromRocks(batch.Delete(engine_->catalog(), engine::IndexStatsKey(index->id())),
+                          "resetting index counters"));
     targets.push_back(index.get());
   }
   // Atomicity/durability: one RocksDB write (durable per the database's mode); the rebuild

@@ -62,7 +62,8 @@ absl::StatusOr<std::map<int64_t, std::string>> ReadEverything(Database& db) {
       docs[bson_iter_int64(&id)] = (*next)->ToJson(JsonMode::kCanonical);
     }
   }
-  Document reply = db.RunCommand(Json(R"({"validate": "docs", "full": true, "$db": "dmg"})").view());
+  Document reply =
+      db.RunCommand(Json(R"({"validate": "docs", "full": true, "$db": "dmg"})").view());
   bson_iter_t valid;
   if (!bson_iter_init_find(&valid, reply.bson(), "valid") || !BSON_ITER_HOLDS_BOOL(&valid) ||
       !bson_iter_bool(&valid)) {
@@ -186,9 +187,9 @@ TEST(DamagedFiles, RefusedDetectedOrRecoveredNeverSilentlyWrong) {
           ++different;
         }
       }
-      ADD_FAILURE() << "silently wrong: opened, read and validated fine, but " << missing
-                    << " of " << expected.size() << " documents missing, " << different
-                    << " different, " << read->size() << " found";
+      ADD_FAILURE() << "silently wrong: opened, read and validated fine, but " << missing << " of "
+                    << expected.size() << " documents missing, " << different << " different, "
+                    << read->size() << " found";
     }
   }
   std::cout << "[ damage   ] " << cases << " damaged copies of " << files.size()

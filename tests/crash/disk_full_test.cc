@@ -173,7 +173,8 @@ TEST(DiskFull, TypedErrorNothingLostSameHandleWorksAfterSpaceIsFreed) {
   for (int64_t id : acked) {
     ASSERT_TRUE(found.contains(id)) << "acknowledged insert " << id << " lost";
   }
-  Document reply = (*db)->RunCommand(testing::Json(R"({"validate": "docs", "$db": "full"})").view());
+  Document reply =
+      (*db)->RunCommand(testing::Json(R"({"validate": "docs", "$db": "full"})").view());
   bson_iter_t valid;
   EXPECT_TRUE(bson_iter_init_find(&valid, reply.bson(), "valid") && BSON_ITER_HOLDS_BOOL(&valid) &&
               bson_iter_bool(&valid))

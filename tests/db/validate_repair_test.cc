@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-
 #include "strata/database.h"
 #include "tests/support/raw_storage.h"
 #include "tests/support/test_util.h"
@@ -55,8 +54,8 @@ TEST(ValidateRepair, ReportsExactlyWhatWasInjectedAndRepairFixesIt) {
   ASSERT_OK(db);
   Collection c = (*db)->GetCollection("t", "c");
   for (int i = 0; i < 30; ++i) {
-    ASSERT_OK(c.InsertOne(Json(absl::StrCat("{\"_id\": ", i, ", \"a\": ", i % 5,
-                                            ", \"tags\": [\"x", i % 3, "\", \"y\"]}"))
+    ASSERT_OK(c.InsertOne(Json(absl::StrCat("{\"_id\": ", i, ", \"a\": ", i % 5, ", \"tags\": [\"x",
+                                            i % 3, "\", \"y\"]}"))
                               .view()));
   }
   ASSERT_OK(c.CreateIndex(Json(R"({"a": 1})").view()));
@@ -65,7 +64,8 @@ TEST(ValidateRepair, ReportsExactlyWhatWasInjectedAndRepairFixesIt) {
   ASSERT_TRUE(Flag((*db)->RunCommand(validate.view()), "valid"));
 
   testing::RawStorage raw(**db);
-  ASSERT_OK(raw.DeleteIndexEntry("t.c", "a_1", Json(R"({"_id": 3, "a": 3, "tags": ["x0", "y"]})").view()));
+  ASSERT_OK(raw.DeleteIndexEntry("t.c", "a_1",
+                                 Json(R"({"_id": 3, "a": 3, "tags": ["x0", "y"]})").view()));
   ASSERT_OK(raw.AddOrphanEntries("t.c", "a_1", Json(R"({"_id": 1000, "a": 4})").view()));
   ASSERT_OK(raw.CorruptDocument("t.c", Json(R"({"_id": 7})").view()));
   ASSERT_OK(raw.AddToStoredCount("t.c", 5));
@@ -93,8 +93,8 @@ TEST(ValidateRepair, ReportsExactlyWhatWasInjectedAndRepairFixesIt) {
   EXPECT_EQ(tags_entries, 2);
   // The catalog edit: the stored count is 5 too high.
   EXPECT_THAT(Array(report, "errors"),
-              ::testing::Contains(::testing::HasSubstr(
-                  "fast count (35) does not match number of records (30)")));
+              ::testing::Contains(
+                  ::testing::HasSubstr("fast count (35) does not match number of records (30)")));
 
   const Document repair = Json(R"({"validate": "c", "full": true, "repair": true, "$db": "t"})");
   Document repaired = (*db)->RunCommand(repair.view());

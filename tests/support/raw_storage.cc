@@ -20,7 +20,8 @@ struct Located {
 absl::StatusOr<Located> Locate(db::DatabaseImpl& impl, std::string_view ns) {
   Located located;
   located.collection = impl.catalog().Find(absl::string_view(ns.data(), ns.size()));
-  if (located.collection == nullptr) return absl::NotFoundError(absl::StrCat("no ", std::string(ns)));
+  if (located.collection == nullptr)
+    return absl::NotFoundError(absl::StrCat("no ", std::string(ns)));
   auto indexes = impl.index_cache().Get(located.collection);
   if (!indexes.ok()) return indexes.status();
   located.indexes = *indexes;
@@ -34,8 +35,9 @@ absl::StatusOr<std::string> IdKey(DocumentView doc) {
 }
 
 // The entries (key, value) of `doc` in index `name`.
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Entries(
-    const Located& located, std::string_view name, DocumentView doc) {
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Entries(const Located& located,
+                                                                         std::string_view name,
+                                                                         DocumentView doc) {
   const db::CompiledIndex* index =
       located.indexes->FindByName(absl::string_view(name.data(), name.size()));
   if (index == nullptr) return absl::NotFoundError(absl::StrCat("no index ", std::string(name)));
@@ -106,11 +108,10 @@ absl::Status RawStorage::AddToStoredCount(std::string_view ns, int64_t delta) {
   auto located = Locate(impl, ns);
   if (!located.ok()) return located.status();
   engine::StorageEngine& engine = impl.engine();
-  return engine::FromRocks(
-      engine.db()->Merge(engine.WriteOptions(), engine.catalog(),
-                         engine::StatsKey(located->collection->id),
-                         engine::EncodeStatsDelta(delta, 0)),
-      "raw merge");
+  return engine::FromRocks(engine.db()->Merge(engine.WriteOptions(), engine.catalog(),
+                                              engine::StatsKey(located->collection->id),
+                                              engine::EncodeStatsDelta(delta, 0)),
+                           "raw merge");
 }
 
 }  // namespace strata::testing

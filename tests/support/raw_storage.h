@@ -18,11 +18,9 @@ class RawStorage {
   explicit RawStorage(Database& db) : db_(db) {}
 
   // Deletes the first entry that `doc` (as stored) has in index `index_name` of `ns`.
-  absl::Status DeleteIndexEntry(std::string_view ns, std::string_view index_name,
-                                DocumentView doc);
+  absl::Status DeleteIndexEntry(std::string_view ns, std::string_view index_name, DocumentView doc);
   // Adds the entries `doc` would have in index `index_name`, although no such document exists.
-  absl::Status AddOrphanEntries(std::string_view ns, std::string_view index_name,
-                                DocumentView doc);
+  absl::Status AddOrphanEntries(std::string_view ns, std::string_view index_name, DocumentView doc);
   // Overwrites the stored bytes of the document with `_id` of `id_doc` ({_id: v}) with the
   // same number of bytes that are not valid BSON (the first element's type byte is 0x42).
   absl::Status CorruptDocument(std::string_view ns, DocumentView id_doc);
