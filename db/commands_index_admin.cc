@@ -3,8 +3,11 @@
 //
 // validate — {validate: <coll>, full?, background?, repair?, metadata?, checkBSONConformance?,
 // enforceFastCount?}. Options are read as MongoDB does (truthiness, unknown fields ignored) and
-// checked for MongoDB's conflicts (InvalidOptions); `repair: true` is NotImplemented (Strata's
-// validate never writes); `background` and `metadata` are otherwise accepted and the full check
+// checked for MongoDB's conflicts (InvalidOptions); `repair: true` removes invalid documents,
+// resets the counters and rebuilds every secondary index (DatabaseImpl::RepairCollection), then
+// replies with a second validation plus repaired: true, numRemovedCorruptRecords,
+// numRemovedExtraIndexEntries, numInsertedMissingIndexEntries, numIndexesRebuilt; `background`
+// and `metadata` are otherwise accepted and the full check
 // runs (it reads a snapshot, so it never blocks writers). Reply (MongoDB 8's shape):
 //   {ns, uuid, nInvalidDocuments, nNonCompliantDocuments: 0, nrecords, nIndexes,
 //    keysPerIndex: {_id_: n, <name>: n, …}, indexDetails: {<name>: {valid}}, valid,
@@ -116,11 +119,6 @@ absl::Status CheckValidateOptions(const bson_t& command) {
         "Running the validate command with { metadata: true } is not supported with any other "
         "options");
   }
-  if (repair) {
-    return MongoError(ErrorCode::kNotImplemented,
-                      "Running the validate command with { repair: true } is not supported: "
-                      "Strata's validate only reports");
-  }
   return absl::OkStatus();
 }
 
@@ -154,7 +152,7 @@ void AppendDocuments(bson_t* out, const char* key, const std::vector<Document>& 
   bson_append_array_end(out, &array);
 }
 
-void AppendValidateReply(const ValidateResult& result, bson_t* reply) {
+void AppendValidateReply(const ValidateResult& result, bson_t* reply, bool repaired = false) {
   bson_append_utf8(reply, "ns", 2, result.ns.data(), static_cast<int>(result.ns.size()));
   if (result.uuid.size() == 16) {
     bson_append_binary(reply, "uuid", 4, BSON_SUBTYPE_UUID,
@@ -179,7 +177,7 @@ void AppendValidateReply(const ValidateResult& result, bson_t* reply) {
   }
   bson_append_document_end(reply, &details);
   bson_append_bool(reply, "valid", 5, result.valid);
-  bson_append_bool(reply, "repaired", 8, false);
+  bson_append_bool(reply, "repaired", 8, repaired);
   AppendStrings(reply, "warnings", result.warnings);
   AppendStrings(reply, "errors", result.errors);
   AppendDocuments(reply, "extraIndexEntries", result.extra_index_entries);
@@ -223,7 +221,23 @@ absl::Status Validate(CommandContext& context, const bson_t& command, bson_t* re
   ASSIGN_OR_RETURN(
       ValidateResult result,
       ValidateCollection(context.db.engine(), context.db.catalog(), *indexes, options));
-  AppendValidateReply(result, reply);
+  if (!TrueValue(command, "repair")) {
+    AppendValidateReply(result, reply);
+    return absl::OkStatus();
+  }
+  // repair: fix what the first pass found, then report a second pass (MongoDB's repair mode
+  // fields: what was repaired, then the state after it).
+  ASSIGN_OR_RETURN(RepairResult repaired, context.db.RepairCollection(ns));
+  info = context.db.catalog().Find(ns);
+  ASSIGN_OR_RETURN(indexes, context.db.index_cache().Get(info));
+  ASSIGN_OR_RETURN(
+      ValidateResult after,
+      ValidateCollection(context.db.engine(), context.db.catalog(), *indexes, options));
+  AppendValidateReply(after, reply, /*repaired=*/true);
+  AppendCount(reply, "numRemovedCorruptRecords", repaired.removed_corrupt_records);
+  AppendCount(reply, "numRemovedExtraIndexEntries", result.extra_count);
+  AppendCount(reply, "numInsertedMissingIndexEntries", result.missing_count);
+  AppendCount(reply, "numIndexesRebuilt", repaired.indexes_rebuilt);
   return absl::OkStatus();
 }
 

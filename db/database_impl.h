@@ -102,6 +102,13 @@ struct IndexSelector {
   std::optional<Document> key;     // by key pattern
 };
 
+// What validate's {repair: true} did (DatabaseImpl::RepairCollection).
+struct RepairResult {
+  int64_t removed_corrupt_records = 0;  // invalid documents removed
+  int64_t records = 0;                  // documents kept (the counters' new value)
+  int64_t indexes_rebuilt = 0;
+};
+
 class DatabaseImpl {
  public:
   static absl::StatusOr<std::unique_ptr<DatabaseImpl>> Open(const std::string& path,
@@ -190,6 +197,11 @@ class DatabaseImpl {
   absl::StatusOr<int64_t> ExpireDocuments(absl::Time now);
   // The background TTL monitor, or null when disabled.
   TtlMonitor* ttl_monitor() { return ttl_monitor_.get(); }
+
+  // validate's {repair: true} (repair_collection.cc), excluding writers: removes documents
+  // validate calls invalid, sets the collection's counters to what remains, and rebuilds every
+  // secondary index (entries and counters) from the documents. NamespaceNotFound when missing.
+  absl::StatusOr<RepairResult> RepairCollection(absl::string_view ns);
 
   // Drop/rename/dropDatabase, excluding concurrent writes.
   absl::Status DropCollection(absl::string_view ns);

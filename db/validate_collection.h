@@ -28,8 +28,7 @@
 // `max_reported_bytes` per list (MongoDB's "Not all … are listed due to size limitations.").
 // Documents are read 1 + (number of indexes) times in all.
 //
-// Never writes: unlike MongoDB's validate, nothing is repaired (no counter fix-up, no multikey
-// adjustment).
+// Never writes; the command's {repair: true} is DatabaseImpl::RepairCollection, run after it.
 // Thread safety: thread-safe (reads only; the engine and indexes may be shared).
 #ifndef STRATA_DB_VALIDATE_COLLECTION_H_
 #define STRATA_DB_VALIDATE_COLLECTION_H_

@@ -57,7 +57,8 @@ class StorageEngine {
                                                              const StorageHooks& hooks = {});
   ~StorageEngine();
 
-  // Syncs the WAL and closes RocksDB. Idempotent; later calls on this object are invalid.
+  // Flushes the memtables, syncs the WAL and closes RocksDB (after a failed write only if
+  // RocksDB resumes). Idempotent; later calls on this object are invalid.
   absl::Status Close();
 
   rocksdb::TransactionDB* db() const { return db_; }

@@ -192,8 +192,8 @@ TEST_P(IoFaultSweep, NothingAcknowledgedIsLost) {
       if (HasFailure()) return;
     }
   }
-  std::cout << "[ faults   ] " << faults_ << " faults injected: " << failed_opens_
-            << " opens and " << failed_ops_ << " operations failed with typed errors, " << resumed_
+  std::cout << "[ faults   ] " << faults_ << " faults injected: " << failed_opens_ << " opens and "
+            << failed_ops_ << " operations failed with typed errors, " << resumed_
             << " handles wrote again after the fault, " << needed_reopen_
             << " needed a reopen; nothing acknowledged lost" << std::endl;
 }
