@@ -45,6 +45,11 @@ std::optional<std::string> PinnedIdKey(DocumentView filter) {
 
 }  // namespace
 
+bool QueryExecution::IsUnhintedIdPointRead(const QuerySpec& spec) {
+  return spec.hint.kind == query::planner::Hint::Kind::kNone &&
+         PinnedIdKey(spec.filter.view()).has_value();
+}
+
 absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
     const engine::StorageEngine& engine, engine::CollectionHandle collection, QuerySpec spec,
     std::vector<query::planner::IndexInfo> indexes, query::planner::PlanCache* plan_cache) {

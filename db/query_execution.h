@@ -48,6 +48,9 @@ struct QuerySpec {
 
 class QueryExecution {
  public:
+  // Whether `spec` pins `_id` to one value without a hint: the planner then reads that one
+  // document and needs no index list (nor the index statistics that building it reads).
+  static bool IsUnhintedIdPointRead(const QuerySpec& spec);
   // Parses the spec (BadValue & co. for bad filters/sorts/projections) and opens a snapshot.
   // `collection` may be null: a missing collection reads as empty.
   // `indexes` are the collection's indexes for the planner (none: collection scans only).

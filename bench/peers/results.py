@@ -60,8 +60,14 @@ def main():
                f"{any_result['threads']} client thread(s), durable writes off (`--relaxed`).\n")
     # Throughput table.
     out.append("## Throughput (operations per second) and ratios\n")
-    out.append("| workload | Strata | raw RocksDB | SQLite JSON1 | Strata / RocksDB | Strata / SQLite |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    out.append("Throughput ratios are Strata's operations per second over the peer's (above 1: Strata "
+               "is faster). The two columns on the right compare median latencies instead (peer p50 / "
+               "Strata p50 of the workload's main operation, above 1: Strata is faster): on a shared "
+               "machine the median is far less sensitive to the other processes' preemptions, which "
+               "put millisecond stalls into every store's p99.9 and so into its throughput.\n")
+    out.append("| workload | Strata | raw RocksDB | SQLite JSON1 | Strata / RocksDB | Strata / SQLite "
+               "| by p50: vs RocksDB | by p50: vs SQLite |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     loads = {s: [] for s in STORES}
     for w in workloads:
         for s in STORES:
@@ -70,9 +76,11 @@ def main():
             if p:
                 loads[s].append(p["ops_per_sec"])
     med = {s: statistics.median(v) if v else 0 for s, v in loads.items()}
+    lp50 = {s: p50(results, s, "A", "load", "INSERT") for s in STORES}
     out.append(f"| load (insert; median of the {len(workloads)} loads) | {fmt_rate(med['strata'])} | "
                f"{fmt_rate(med['rocksdb'])} | {fmt_rate(med['sqlite'])} | "
-               f"{ratio(med['strata'], med['rocksdb'])} | {ratio(med['strata'], med['sqlite'])} |")
+               f"{ratio(med['strata'], med['rocksdb'])} | {ratio(med['strata'], med['sqlite'])} | "
+               f"{ratio(lp50['rocksdb'], lp50['strata'])} | {ratio(lp50['sqlite'], lp50['strata'])} |")
     rates = {}
     for w in workloads:
         row = [f"{w}: {any_desc(results, w)}"]
@@ -90,6 +98,10 @@ def main():
                 row.append(fmt_rate(p["ops_per_sec"]))
         row.append(ratio(rates[("strata", w)], rates[("rocksdb", w)]))
         row.append(ratio(rates[("strata", w)], rates[("sqlite", w)]))
+        main = MAIN_OP.get(w)
+        wp50 = {s: p50(results, s, w, "run", main) for s in STORES}
+        row.append(ratio(wp50["rocksdb"], wp50["strata"]))
+        row.append(ratio(wp50["sqlite"], wp50["strata"]))
         out.append("| " + " | ".join(row) + " |")
     out.append("")
     # Latency table.
@@ -126,11 +138,14 @@ def main():
         return "**met**" if ok else "**missed**"
 
     load_ratio = med["strata"] / med["rocksdb"] if med["rocksdb"] else 0
-    out.append(f"- Load ≥ 0.8× raw RocksDB: {load_ratio:.2f}× — {verdict(load_ratio >= 0.8)}")
+    out.append(f"- Load ≥ 0.8× raw RocksDB: {load_ratio:.2f}× by throughput, "
+               f"{ratio(lp50['rocksdb'], lp50['strata'])}× by median latency — "
+               f"{verdict(load_ratio >= 0.8)}")
     c = rates.get(("strata", "C")), rates.get(("rocksdb", "C"))
+    cp = p50(results, "rocksdb", "C", "run", "READ"), p50(results, "strata", "C", "run", "READ")
     if c[0] and c[1]:
-        out.append(f"- Point reads (workload C) ≥ 0.8× raw RocksDB: {c[0] / c[1]:.2f}× — "
-                   f"{verdict(c[0] / c[1] >= 0.8)}")
+        out.append(f"- Point reads (workload C) ≥ 0.8× raw RocksDB: {c[0] / c[1]:.2f}× by throughput, "
+                   f"{ratio(cp[0], cp[1])}× by median latency — {verdict(c[0] / c[1] >= 0.8)}")
     behind = []
     for w in workloads:
         a, b = rates.get(("strata", w)), rates.get(("sqlite", w))
@@ -177,6 +192,18 @@ def main():
         with open(analysis) as f:
             out.append(f.read().rstrip() + "\n")
     print("\n".join(out))
+
+
+MAIN_OP = {"A": "UPDATE", "B": "READ", "C": "READ", "D": "READ", "E": "SCAN",
+           "F": "READ-MODIFY-WRITE", "index": "INDEX", "aggregate": "AGGREGATE", "lookup": "LOOKUP"}
+
+
+def p50(results, store, workload, phase_name, op):
+    r = results.get((store, workload))
+    p = phase(r, phase_name) if r else None
+    if not p or p.get("unavailable") or op not in p["operations_by_type"]:
+        return None
+    return p["operations_by_type"][op]["latency_us"]["p50"]
 
 
 def any_desc(results, workload):

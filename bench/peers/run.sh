@@ -8,7 +8,7 @@
 # plus libsqlite3-dev and gnuplot-nox.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${STRATA_BENCH_BUILD:-build-bench}
+BUILD=${STRATA_BENCH_BUILD:-build}
 RECORDS=${RECORDS:-100000}
 OPS=${OPS:-50000}
 # The document workloads read ~records/1000 documents per operation: fewer operations.
@@ -18,7 +18,7 @@ WORKLOADS=${WORKLOADS:-"A B C D E F index aggregate lookup"}
 OUT=$BUILD/peer-results
 DATA=${TMPDIR:-/tmp}/strata-peers-$$
 
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_BUILD_TESTS=OFF >/dev/null
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" -j"${STRATA_JOBS:-2}" --target strata_cli rocksdb_peer sqlite_peer >/dev/null
 rm -rf "$OUT" && mkdir -p "$OUT" "$DATA"
 trap 'rm -rf "$DATA"' EXIT

@@ -88,8 +88,7 @@ TEST(BenchSmokeTest, EveryWorkloadReportsJson) {
       EXPECT_GT(Number(doc, base + ".count"), 0) << op;
       EXPECT_EQ(Number(doc, base + ".not_found"), 0) << op;
       EXPECT_GT(Number(doc, base + ".latency_us.p99_9"), 0) << op;
-      EXPECT_GE(Number(doc, base + ".latency_us.max"), Number(doc, base + ".latency_us.p50"))
-          << op;
+      EXPECT_GE(Number(doc, base + ".latency_us.max"), Number(doc, base + ".latency_us.p50")) << op;
     }
   }
 }

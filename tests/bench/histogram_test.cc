@@ -58,7 +58,8 @@ TEST(LatencyHistogramTest, BucketsCoverEveryValueWithBoundedWidth) {
     const size_t b = LatencyHistogram::BucketOf(v);
     const uint64_t highest = LatencyHistogram::BucketHighest(b);
     ASSERT_GE(highest, v);
-    ASSERT_LE(static_cast<double>(highest - v), static_cast<double>(v) * LatencyHistogram::kRelativeError)
+    ASSERT_LE(static_cast<double>(highest - v),
+              static_cast<double>(v) * LatencyHistogram::kRelativeError)
         << v;
     if (b > 0) {
       ASSERT_LT(LatencyHistogram::BucketHighest(b - 1), v) << v;
@@ -80,7 +81,8 @@ TEST(LatencyHistogramTest, PercentilesOfLongTailValuesWithinErrorBound) {
   std::lognormal_distribution<double> typical(std::log(10000.0), 0.5);
   std::vector<uint64_t> values;
   for (int i = 0; i < 100000; ++i) {
-    values.push_back(i % 1000 == 0 ? 50000000 + random() % 1000 : static_cast<uint64_t>(typical(random)));
+    values.push_back(i % 1000 == 0 ? 50000000 + random() % 1000
+                                   : static_cast<uint64_t>(typical(random)));
   }
   ExpectAccurate(values);
 }

@@ -63,7 +63,9 @@ TEST(WorkloadTest, DefaultDistributionsAreYcsbs) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("unknown workload 'G'")));
 }
 
-absl::StatusOr<BenchOptions> Parse(std::vector<std::string> args) { return ParseBenchOptions(args); }
+absl::StatusOr<BenchOptions> Parse(std::vector<std::string> args) {
+  return ParseBenchOptions(args);
+}
 
 TEST(BenchOptionsTest, DefaultsAndEveryOption) {
   auto defaults = Parse({});
@@ -73,10 +75,12 @@ TEST(BenchOptionsTest, DefaultsAndEveryOption) {
   EXPECT_FALSE(defaults->durable);
   EXPECT_TRUE(defaults->indexes);
   EXPECT_TRUE(defaults->load && defaults->run);
-  auto all = Parse({"--db", "/tmp/x", "--workload", "e", "--records", "50", "--duration", "1.5",
-                    "--doc-size", "500", "--fields", "5", "--distribution", "uniform",
-                    "--threads", "3", "--durable", "--no-indexes", "--seed", "9", "--run",
-                    "--json", "--plot", "p.png", "--quiet"});
+  auto all =
+      Parse({"--db",           "/tmp/x",  "--workload", "e",      "--records", "50",
+             "--duration",     "1.5",     "--doc-size", "500",    "--fields",  "5",
+             "--distribution", "uniform", "--threads",  "3",      "--durable", "--no-indexes",
+             "--seed",         "9",       "--run",      "--json", "--plot",    "p.png",
+             "--quiet"});
   ASSERT_OK(all);
   EXPECT_EQ(all->db_dir, "/tmp/x");
   EXPECT_EQ(all->workload, "E");

@@ -188,7 +188,9 @@ class StrataBackend : public Backend {
       message = bson_iter_utf8(&it, nullptr);
     }
     if (code == 59) return absl::UnimplementedError("aggregate command not available");
-    if (absl::StrContains(message, "Unrecognized pipeline stage")) {
+    // 40324 UnrecognizedPipelineStage (MongoDB's), 238 NotImplemented: this build's pipeline
+    // lacks the stage; the workload is reported unavailable rather than failed.
+    if (code == 40324 || code == 238 || absl::StrContains(message, "Unrecognized pipeline stage")) {
       return absl::UnimplementedError(absl::StrCat(stage, " stage not available (", message, ")"));
     }
     return absl::InternalError(absl::StrCat("aggregate failed: ", message, " (code ", code, ")"));
