@@ -1,5 +1,5 @@
 // Collection validators through the command layer: create/collMod, levels, actions, bypass,
-// errInfo shape, persistence, and that a rejected write changes nothing.
+// errInfo shape, persistence, and that a rejected write changes nothing (documents or indexes).
 #include <random>
 #include <string>
 
@@ -153,6 +153,24 @@ TEST_F(ValidationTest, RejectedWritesNeverChangeTheCollection) {
                         "properties": {"v": {"bsonType": "int", "minimum": 0, "maximum": 50}}}}})"),
                 "ok"),
             "1.0");
+  // Indexes too: a rejected write must leave every index entry as it was.
+  ASSERT_EQ(Get(Run(R"({"createIndexes": "s", "indexes": [{"key": {"v": 1}, "name": "v_1"},
+                        {"key": {"tags": 1, "v": -1}, "name": "tags_1_v_-1"}]})"),
+                "ok"),
+            "1.0");
+  // The collection and what each index holds: every document reached through each index
+  // (a hinted scan over all keys), and validate's per-index key counts.
+  auto state = [&] {
+    std::string all = Contents();
+    for (const char* hint : {"v_1", "tags_1_v_-1"}) {
+      all += Run(std::string(R"({"find": "s", "filter": {}, "batchSize": 1000, "hint": ")") +
+                 hint + "\"}")
+                 .ToJson();
+    }
+    Document validate = Run(R"({"validate": "s", "full": true})");
+    EXPECT_EQ(Get(validate, "valid"), "true") << validate.ToJson();
+    return all + Get(validate, "keysPerIndex");
+  };
   std::mt19937 rng(7);
   int rejected = 0;
   for (int step = 0; step < 400; ++step) {
@@ -162,7 +180,8 @@ TEST_F(ValidationTest, RejectedWritesNeverChangeTheCollection) {
     switch (rng() % 3) {
       case 0:
         command = R"({"insert": "s", "documents": [{"_id": )" + std::to_string(id) + R"(, "v": )" +
-                  std::to_string(v) + "}]}";
+                  std::to_string(v) + R"(, "tags": [)" + std::to_string(v % 3) + ", " +
+                  std::to_string(v % 5) + "]}]}";
         break;
       case 1:
         command = R"({"update": "s", "updates": [{"q": {"_id": )" + std::to_string(id) +
@@ -173,12 +192,12 @@ TEST_F(ValidationTest, RejectedWritesNeverChangeTheCollection) {
                   R"(}, "update": {"$set": {"v": )" + std::to_string(v) + "}}}";
         break;
     }
-    std::string before = Contents();
+    std::string before = state();
     Document reply = Run(command);
     std::string json = reply.ToJson();
     if (json.find("\"code\": 121") != std::string::npos) {
       ++rejected;
-      ASSERT_EQ(Contents(), before) << "rejected write changed the collection: " << command;
+      ASSERT_EQ(state(), before) << "rejected write changed the collection: " << command;
     }
   }
   EXPECT_GT(rejected, 20);
