@@ -64,7 +64,8 @@ class Document {
   static Document Copy(DocumentView view);
   // Parses one Extended JSON v2 (or legacy MongoDB JSON) object. Errors name the problem; the
   // result passed the strict validator (command limits: 16 MiB + 16 KiB, depth 103, valid
-  // UTF-8, no duplicate names), else InvalidBSON / Overflow / BSONObjectTooLarge.
+  // UTF-8; repeated names are kept, as MongoDB's filters allow them), else InvalidBSON /
+  // Overflow / BSONObjectTooLarge.
   static absl::StatusOr<Document> FromJson(std::string_view json);
 
   Document(Document&& other) noexcept;
