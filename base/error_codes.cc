@@ -126,6 +126,8 @@ std::string ErrorCodeName(ErrorCode code) {
       return "QueryExceededMemoryLimitNoDiskUseAllowed";
     case ErrorCode::kOverflow:
       return "Overflow";
+    case ErrorCode::kInvalidBSON:
+      return "InvalidBSON";
     case ErrorCode::kUnknownError:
       return "UnknownError";
   }

@@ -57,6 +57,7 @@ enum class ErrorCode : int {
   kEmptyFieldName = 56,
   kQueryExceededMemoryLimitNoDiskUseAllowed = 292,
   kOverflow = 15,
+  kInvalidBSON = 22,
   kUnknownError = 8,
 };
 

@@ -24,10 +24,6 @@ const CommandRegistry& Registry() {
   return *registry;
 }
 
-// Commands carry documents one or two levels down (insert.documents.N), so they may nest a
-// little deeper than a stored document; each document is checked against 100 on its own.
-constexpr int kMaxCommandDepth = document::kMaxNestingDepth + 3;
-
 }  // namespace
 
 void AppendErrorInfo(const absl::Status& status, bson_t* out) {
@@ -63,10 +59,8 @@ Document ErrorReply(const absl::Status& status) {
 }
 
 Document Dispatch(DatabaseImpl& db, DocumentView command, absl::string_view default_db) {
-  document::ValidateOptions limits;
-  limits.max_size = document::kMaxCommandSize;
-  limits.max_depth = kMaxCommandDepth;
-  if (absl::Status valid = document::ValidateBson(command, limits); !valid.ok()) {
+  if (absl::Status valid = document::ValidateInput(command, document::InputKind::kCommand);
+      !valid.ok()) {
     return ErrorReply(valid);
   }
   bson_t cmd;

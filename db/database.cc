@@ -5,10 +5,26 @@
 #include "base/error_codes.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
+#include "document/validate.h"
 #include "index/index_spec.h"
 #include "strata/error.h"
 
 namespace strata {
+
+namespace {
+
+// The C++ API's filter, update, sort, projection, array filter and index arguments are untrusted
+// input like a command's: the strict validator runs before any (recursive) parser reads them.
+// Documents to store are checked by PrepareForStorage on the write path.
+absl::Status CheckArguments(std::initializer_list<DocumentView> arguments) {
+  for (DocumentView argument : arguments) {
+    absl::Status valid = document::ValidateInput(argument, document::InputKind::kDocument);
+    if (!valid.ok()) return valid;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 int MongoErrorCode(const absl::Status& status) { return static_cast<int>(ErrorCodeOf(status)); }
 
@@ -88,6 +104,10 @@ absl::StatusOr<Cursor> Collection::Find(DocumentView filter, const FindOptions& 
   if (options.skip < 0 || options.limit < 0) {
     return MongoError(ErrorCode::kBadValue, "skip and limit must be >= 0");
   }
+  if (absl::Status valid = CheckArguments({filter, options.sort, options.projection});
+      !valid.ok()) {
+    return valid;
+  }
   db::QuerySpec spec;
   spec.filter = Document::Copy(filter);
   spec.sort = Document::Copy(options.sort);
@@ -100,15 +120,18 @@ absl::StatusOr<Cursor> Collection::Find(DocumentView filter, const FindOptions& 
 }
 
 absl::StatusOr<int64_t> Collection::DeleteOne(DocumentView filter) {
+  if (absl::Status valid = CheckArguments({filter}); !valid.ok()) return valid;
   return db_->Delete(ns_, filter, 1);
 }
 
 absl::StatusOr<int64_t> Collection::DeleteMany(DocumentView filter) {
+  if (absl::Status valid = CheckArguments({filter}); !valid.ok()) return valid;
   return db_->Delete(ns_, filter, 0);
 }
 
 absl::StatusOr<UpdateResult> Collection::ReplaceOne(DocumentView filter, DocumentView replacement,
                                                     bool upsert) {
+  if (absl::Status valid = CheckArguments({filter, replacement}); !valid.ok()) return valid;
   bson_t r;
   bson_iter_t first;
   if (replacement.AsBson(&r) && bson_iter_init(&first, &r) && bson_iter_next(&first) &&
@@ -131,6 +154,10 @@ absl::StatusOr<UpdateResult> Collection::UpdateMany(DocumentView filter, Documen
 
 absl::StatusOr<UpdateResult> Collection::Update(DocumentView filter, DocumentView update,
                                                 bool multi, const UpdateOptions& options) {
+  if (absl::Status valid = CheckArguments({filter, update}); !valid.ok()) return valid;
+  for (DocumentView f : options.array_filters) {
+    if (absl::Status valid = CheckArguments({f}); !valid.ok()) return valid;
+  }
   db::UpdateSpec spec;
   spec.filter = Document::Copy(filter);
   spec.update = Document::Copy(update);
@@ -144,6 +171,10 @@ absl::StatusOr<UpdateResult> Collection::Update(DocumentView filter, DocumentVie
 
 absl::StatusOr<std::optional<Document>> Collection::FindOneAndUpdate(
     DocumentView filter, DocumentView update, const FindOneAndUpdateOptions& options) {
+  if (absl::Status valid = CheckArguments({filter, update, options.sort, options.projection});
+      !valid.ok()) {
+    return valid;
+  }
   db::UpdateSpec spec;
   spec.filter = Document::Copy(filter);
   spec.update = Document::Copy(update);
@@ -164,6 +195,7 @@ absl::StatusOr<std::optional<Document>> Collection::FindOneAndUpdate(
 
 absl::StatusOr<std::vector<Document>> Collection::Distinct(std::string_view key,
                                                            DocumentView filter) {
+  if (absl::Status valid = CheckArguments({filter}); !valid.ok()) return valid;
   auto values = db_->Distinct(ns_, absl::string_view(key.data(), key.size()), filter);
   if (!values.ok()) return values.status();
   std::vector<Document> result;
@@ -178,10 +210,12 @@ absl::StatusOr<std::vector<Document>> Collection::Distinct(std::string_view key,
 }
 
 absl::StatusOr<int64_t> Collection::CountDocuments(DocumentView filter) {
+  if (absl::Status valid = CheckArguments({filter}); !valid.ok()) return valid;
   return db_->Count(ns_, filter, 0, 0);
 }
 
 absl::StatusOr<std::string> Collection::CreateIndex(DocumentView keys, DocumentView options) {
+  if (absl::Status valid = CheckArguments({keys, options}); !valid.ok()) return valid;
   Document spec;
   bson_append_document(spec.mutable_bson(), "key", 3, Document::Copy(keys).bson());
   bson_t options_bson;

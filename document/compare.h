@@ -14,7 +14,7 @@
 //   bindata  length, then subtype, then bytes;  ObjectId bytes;  bool false < true;
 //   date     signed milliseconds;  timestamp unsigned (t, i);  regex pattern then flags;
 //   dbpointer namespace length, namespace, oid;  code by text;  codewscope code then scope.
-// Documents reaching this code passed ValidateDocument (depth ≤ 100), so recursion is bounded.
+// Documents reaching this code passed ValidateInput (depth ≤ 100), so recursion is bounded.
 #ifndef STRATA_DOCUMENT_COMPARE_H_
 #define STRATA_DOCUMENT_COMPARE_H_
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "document/extended_json.h"
+#include "document/validate.h"
 
 namespace strata {
 namespace {
@@ -52,7 +53,19 @@ absl::StatusOr<Document> Document::FromJson(std::string_view json) {
   if (doc == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", error.message));
   }
-  return Document(doc);
+  Document result(doc);
+  // libbson's reader lets escaped invalid UTF-8 (lone surrogates) through and has its own depth
+  // cap; JSON text carries whole commands (the CLI's `run`), so the command limits apply.
+  // Repeated names stay allowed here, as in MongoDB's shell and filters ({a: 1, a: 2}); the
+  // write path and the command dispatcher reject them.
+  document::ValidateOptions limits;
+  limits.max_size = document::kMaxCommandSize;
+  limits.max_depth = document::kMaxCommandDepth;
+  limits.reject_duplicate_names = false;
+  if (absl::Status valid = document::ValidateBson(result.view(), limits); !valid.ok()) {
+    return valid;
+  }
+  return result;
 }
 
 Document::Document(Document&& other) noexcept : doc_(std::exchange(other.doc_, nullptr)) {}

@@ -16,7 +16,7 @@
 //
 // Sizes: an int32/int64/double takes 5 to 14 bytes (int 1 takes 5), a decimal128 at most 34,
 // a string its length + 3 (+1 per NUL byte), ObjectId 13. Encoding only appends to `*out`
-// (no other allocation); it recurses once per nesting level, which ValidateDocument bounds.
+// (no other allocation); it recurses once per nesting level, which ValidateInput bounds.
 // Thread safety: pure functions.
 #ifndef STRATA_DOCUMENT_KEY_STRING_H_
 #define STRATA_DOCUMENT_KEY_STRING_H_

@@ -214,8 +214,8 @@ class Walker {
     size_t sub_end = *pos + static_cast<size_t>(n) - 1;
     if (data_[sub_end] != 0) return Invalid("an embedded document does not end with NUL");
     if (static_cast<int>(frames_.size()) > options_.max_depth) {
-      return MongoError(ErrorCode::kBadValue,
-                        absl::StrCat("document nests deeper than the maximum of ",
+      return MongoError(ErrorCode::kOverflow,
+                        absl::StrCat("BSONObj exceeds maximum nested object depth: more than ",
                                      options_.max_depth, " levels at '", Path(), "'"));
     }
     frames_.push_back(Frame{sub_end, is_array, current_name_, {}, {}});
@@ -232,7 +232,7 @@ class Walker {
 
   absl::Status Invalid(absl::string_view what) const {
     std::string where = frames_.empty() ? "" : absl::StrCat(" (at field '", Path(), "')");
-    return MongoError(ErrorCode::kBadValue, absl::StrCat("invalid BSON: ", what, where));
+    return MongoError(ErrorCode::kInvalidBSON, absl::StrCat("invalid BSON: ", what, where));
   }
 
   const uint8_t* data_;
@@ -283,6 +283,15 @@ bool IsValidUtf8(const char* text, size_t length) {
 
 absl::Status ValidateBson(const uint8_t* data, size_t size, const ValidateOptions& options) {
   return Walker(data, size, options).Run();
+}
+
+absl::Status ValidateInput(const uint8_t* data, size_t size, InputKind kind) {
+  ValidateOptions options;
+  if (kind == InputKind::kCommand) {
+    options.max_size = kMaxCommandSize;
+    options.max_depth = kMaxCommandDepth;
+  }
+  return ValidateBson(data, size, options);
 }
 
 }  // namespace strata::document

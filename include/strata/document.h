@@ -2,8 +2,8 @@
 //
 // Documents are BSON (libbson's bson_t). `Document` owns one (move-only, RAII);
 // `DocumentView` borrows bytes owned elsewhere: keep the owner alive while the view is used.
-// Neither validates on construction; strata::document::ValidateDocument does, and every
-// entry point of the database runs it before storing anything.
+// Neither validates on construction; strata::document::ValidateInput (document/validate.h) does,
+// and every entry point of the database runs it before anything else reads the bytes.
 // Thread safety: distinct objects may be used concurrently; one object is not synchronised.
 #ifndef STRATA_DOCUMENT_H_
 #define STRATA_DOCUMENT_H_
@@ -62,7 +62,10 @@ class Document {
   static Document Adopt(bson_t* doc);
   // A copy of `view`'s bytes.
   static Document Copy(DocumentView view);
-  // Parses one Extended JSON v2 (or legacy MongoDB JSON) object. Errors name the problem.
+  // Parses one Extended JSON v2 (or legacy MongoDB JSON) object. Errors name the problem; the
+  // result passed the strict validator (command limits: 16 MiB + 16 KiB, depth 103, valid
+  // UTF-8; repeated names are kept, as MongoDB's filters allow them), else InvalidBSON /
+  // Overflow / BSONObjectTooLarge.
   static absl::StatusOr<Document> FromJson(std::string_view json);
 
   Document(Document&& other) noexcept;

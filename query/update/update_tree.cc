@@ -19,7 +19,11 @@ absl::Status PositionalNotFound() {
                     "The positional operator did not find the match needed from the query.");
 }
 
-bool IsArrayFilterKey(absl::string_view key) { return key.size() >= 3 && key.substr(0, 2) == "$["; }
+// The same test as the parser's (update_plan.cc): "$[" … "]". A component such as "$[g" (no
+// closing bracket) is a plain field name, never a lookup of an array filter.
+bool IsArrayFilterKey(absl::string_view key) {
+  return key.size() >= 3 && key.substr(0, 2) == "$[" && key.back() == ']';
+}
 
 // The text of an array index, in a caller-provided buffer.
 absl::string_view IndexText(size_t index, char (&buffer)[24]) {

@@ -134,7 +134,7 @@ TEST_F(CollectionTest, InsertOneInvalidDocuments) {
   Document duplicate_names;
   bson_append_int32(duplicate_names.mutable_bson(), "a", 1, 1);
   bson_append_int32(duplicate_names.mutable_bson(), "a", 1, 2);
-  EXPECT_THAT(c.InsertOne(duplicate_names.view()), HasMongoCode(2));
+  EXPECT_THAT(c.InsertOne(duplicate_names.view()), HasMongoCode(22));
   EXPECT_EQ(*c.CountDocuments(), 0);
 }
 

@@ -171,10 +171,10 @@ TEST(PrepareForStorageTest, RejectsInvalidBson) {
   // Invalid UTF-8 in a value.
   Document bad_utf8;
   bson_append_utf8(bad_utf8.mutable_bson(), "s", 1, "\xED\xA0\x80", 3);
-  EXPECT_THAT(PrepareForStorage(bad_utf8.view()), HasMongoCode(2));
+  EXPECT_THAT(PrepareForStorage(bad_utf8.view()), HasMongoCode(22));
   // Garbage bytes.
   const uint8_t garbage[] = {9, 0, 0, 0, 0x10, 'a', 0, 1, 0};
-  EXPECT_THAT(PrepareForStorage(DocumentView(garbage, sizeof(garbage))), HasMongoCode(2));
+  EXPECT_THAT(PrepareForStorage(DocumentView(garbage, sizeof(garbage))), HasMongoCode(22));
 }
 
 std::string Le32(uint32_t v) {
@@ -202,7 +202,7 @@ TEST(PrepareForStorageTest, DepthLimitAppliesToStoredDocuments) {
   EXPECT_OK(PrepareForStorage(NestedDocument(100).view()));
   EXPECT_THAT(PrepareForStorage(NestedDocument(101).view()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("100")));
-  EXPECT_THAT(PrepareForStorage(NestedDocument(5000).view()), HasMongoCode(2));
+  EXPECT_THAT(PrepareForStorage(NestedDocument(5000).view()), HasMongoCode(15));
 }
 
 Document BinaryDocument(const char* id_field, size_t total_size) {
@@ -269,7 +269,7 @@ TEST(PrepareReplacementTest, AppliesTheStoredDocumentRules) {
   Document duplicate;
   bson_append_int32(duplicate.mutable_bson(), "a", 1, 1);
   bson_append_int32(duplicate.mutable_bson(), "a", 1, 2);
-  EXPECT_THAT(PrepareReplacement(duplicate.view(), IdOf(stored)), HasMongoCode(2));
+  EXPECT_THAT(PrepareReplacement(duplicate.view(), IdOf(stored)), HasMongoCode(22));
   EXPECT_OK(PrepareReplacement(Json(R"({"a": {"$b": 1}})").view(), IdOf(stored)));
 }
 
