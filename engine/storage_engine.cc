@@ -176,15 +176,6 @@ absl::Status StorageEngine::Close() {
   // After a failed write the WAL writer must not be used again before Resume (RocksDB asserts
   // on a writer that saw an error), so a database that cannot resume closes without the sync.
   absl::Status status = ResumeIfStopped();
-  // Flush the memtables first: a cleanly closed directory then keeps everything in checksummed
-  // SST files and needs no WAL replay (a damaged WAL cannot silently cut acknowledged writes,
-  // and the next open is fast). Then sync whatever the WAL still holds.
-  if (status.ok()) {
-    rocksdb::FlushOptions flush;
-    flush.wait = true;
-    flush.allow_write_stall = true;
-    status = FromRocks(db_->Flush(flush, {catalog_, documents_, indexes_}), "flushing");
-  }
   if (status.ok()) status = FromRocks(db_->SyncWAL(), "syncing the WAL");
   for (auto* handle : {default_, catalog_, documents_, indexes_}) {
     if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();

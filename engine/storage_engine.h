@@ -57,8 +57,8 @@ class StorageEngine {
                                                              const StorageHooks& hooks = {});
   ~StorageEngine();
 
-  // Flushes the memtables, syncs the WAL and closes RocksDB (after a failed write only if
-  // RocksDB resumes). Idempotent; later calls on this object are invalid.
+  // Syncs the WAL (after a failed write only if RocksDB resumes) and closes RocksDB.
+  // Idempotent; later calls on this object are invalid.
   absl::Status Close();
 
   rocksdb::TransactionDB* db() const { return db_; }
