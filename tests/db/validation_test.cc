@@ -163,8 +163,8 @@ TEST_F(ValidationTest, RejectedWritesNeverChangeTheCollection) {
   auto state = [&] {
     std::string all = Contents();
     for (const char* hint : {"v_1", "tags_1_v_-1"}) {
-      all += Run(std::string(R"({"find": "s", "filter": {}, "batchSize": 1000, "hint": ")") +
-                 hint + "\"}")
+      all += Run(std::string(R"({"find": "s", "filter": {}, "batchSize": 1000, "hint": ")") + hint +
+                 "\"}")
                  .ToJson();
     }
     Document validate = Run(R"({"validate": "s", "full": true})");
