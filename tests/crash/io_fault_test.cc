@@ -165,7 +165,14 @@ class IoFaultSweep : public ::testing::TestWithParam<std::tuple<FaultKind, Fault
       std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       status = probe.InsertOne(ProbeDoc(probe_id_++).view()).status();
     }
-    if (std::get<1>(GetParam()) == FaultCode::kNoSpace) {
+    // A failed *sync* of the WAL or MANIFEST is not resumable even when it was ENOSPC:
+    // RocksDB cannot know what reached the disk, so it stops until a reopen (which the check
+    // below does). Which file the Nth sync hits depends on background timing.
+    const std::string& hit = fs_->first_fault_file();
+    const bool unresumable_sync =
+        std::get<0>(GetParam()) == FaultKind::kSync &&
+        (hit.ends_with(".log") || hit.find("MANIFEST") != std::string::npos);
+    if (std::get<1>(GetParam()) == FaultCode::kNoSpace && !unresumable_sync) {
       EXPECT_OK(status) << "the handle does not work again after space came back; the fault hit "
                         << fs_->first_fault_file();
     } else if (!status.ok()) {
