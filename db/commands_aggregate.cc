@@ -10,42 +10,12 @@
 #include "base/status_macros.h"
 #include "db/aggregate.h"
 #include "db/command_dispatcher.h"
+#include "db/cursor_batch.h"
 #include "db/database_impl.h"
 #include "document/validate.h"
 
 namespace strata::db {
 namespace {
-
-constexpr int64_t kDefaultFirstBatchSize = 101;
-
-// Moves up to `batch_size` documents (0: no count limit) of at most 16 MiB in total into the
-// array `field`; true when the stream is exhausted.
-absl::StatusOr<bool> FillBatch(CursorStream& stream, int64_t batch_size, const char* field,
-                               bson_t* cursor_doc) {
-  bson_t array;
-  bson_append_array_begin(cursor_doc, field, -1, &array);
-  int64_t count = 0;
-  size_t bytes = 0;
-  absl::Status status;
-  while (batch_size == 0 || count < batch_size) {
-    auto next = stream.Next();
-    if (!next.ok()) {
-      status = next.status();
-      break;
-    }
-    if (!next->has_value()) break;
-    bson_t doc;
-    bson_init_static(&doc, reinterpret_cast<const uint8_t*>((*next)->data()), (*next)->size());
-    std::string key = std::to_string(count++);
-    bson_append_document(&array, key.c_str(), static_cast<int>(key.size()), &doc);
-    bytes += (*next)->size();
-    if (bytes >= document::kMaxUserDocumentSize) break;
-  }
-  bson_append_array_end(cursor_doc, &array);
-  RETURN_IF_ERROR(status);
-  ASSIGN_OR_RETURN(bool more, stream.HasNext());
-  return !more;
-}
 
 absl::Status Aggregate(CommandContext& context, const bson_t& command, bson_t* reply) {
   ASSIGN_OR_RETURN(AggregateRequest request, ParseAggregateRequest(context, command));

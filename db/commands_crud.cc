@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "db/command_args.h"
 #include "db/command_dispatcher.h"
+#include "db/cursor_batch.h"
 #include "db/find_request.h"
 #include "document/type_names.h"
 #include "document/validate.h"
@@ -14,10 +15,6 @@
 
 namespace strata::db {
 namespace {
-
-// MongoDB's default first batch (documents) and the reply size cap of any batch.
-constexpr int64_t kDefaultFirstBatchSize = 101;
-constexpr size_t kMaxBatchBytes = document::kMaxUserDocumentSize;
 
 absl::StatusOr<std::string> CollectionArgument(const bson_t& command, absl::string_view name) {
   bson_iter_t it;
@@ -49,44 +46,6 @@ void AppendWriteErrors(const std::vector<WriteError>& errors, bson_t* reply) {
     bson_append_document_end(&array, &entry);
   }
   bson_append_array_end(reply, &array);
-}
-
-// Moves up to `batch_size` documents (0 = no count limit) of at most kMaxBatchBytes from
-// `execution` into the array `field` of `cursor_doc`. Returns true when no document is left.
-template <typename Source>  // QueryExecution or CursorStream
-absl::StatusOr<bool> FillBatch(Source& execution, int64_t batch_size, const char* field,
-                               bson_t* cursor_doc) {
-  bson_t array;
-  bson_append_array_begin(cursor_doc, field, -1, &array);
-  int64_t count = 0;
-  size_t bytes = 0;
-  absl::Status status;
-  while (batch_size == 0 || count < batch_size) {
-    auto has_next = execution.HasNext();
-    if (!has_next.ok()) {
-      status = has_next.status();
-      break;
-    }
-    if (!*has_next) break;
-    // Always at least one document per batch; then stop before the reply would grow too big.
-    auto next = execution.Next();
-    if (!next.ok()) {
-      status = next.status();
-      break;
-    }
-    const absl::string_view bytes_view = **next;
-    std::string key = std::to_string(count);
-    bson_t doc;
-    bson_init_static(&doc, reinterpret_cast<const uint8_t*>(bytes_view.data()), bytes_view.size());
-    bson_append_document(&array, key.c_str(), static_cast<int>(key.size()), &doc);
-    ++count;
-    bytes += bytes_view.size();
-    if (bytes >= kMaxBatchBytes) break;
-  }
-  bson_append_array_end(cursor_doc, &array);
-  RETURN_IF_ERROR(status);
-  ASSIGN_OR_RETURN(bool more, execution.HasNext());
-  return !more;
 }
 
 // MongoDB's maxWriteBatchSize (advertised by hello).
