@@ -23,32 +23,6 @@
 namespace strata::engine {
 namespace {
 
-rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const DatabaseOptions& options,
-                                                     const std::shared_ptr<rocksdb::Cache>& cache,
-                                                     bool point_reads) {
-  rocksdb::ColumnFamilyOptions cf;
-  cf.write_buffer_size = options.write_buffer_bytes;
-  cf.level_compaction_dynamic_level_bytes = true;
-  if (options.compression) {
-    cf.compression = rocksdb::kLZ4Compression;
-    cf.bottommost_compression = rocksdb::kZSTD;
-  } else {
-    cf.compression = rocksdb::kNoCompression;
-    cf.bottommost_compression = rocksdb::kNoCompression;
-  }
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = cache;
-  table.block_size = 16 * 1024;
-  table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
-  table.format_version = 5;
-  if (options.bloom_filters && point_reads) {
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  }
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return cf;
-}
-
 // Turns off RocksDB's own recovery from background errors (for a full disk it polls for free
 // space every few seconds, and a manual Resume meanwhile fails with Busy): the engine resumes
 // on the next write instead (StorageEngine::ResumeIfStopped), so the first write after space
@@ -86,6 +60,32 @@ class TolerantFileLogger : public rocksdb::Logger {
 };
 
 }  // namespace
+
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const DatabaseOptions& options,
+                                                     const std::shared_ptr<rocksdb::Cache>& cache,
+                                                     bool point_reads) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = options.write_buffer_bytes;
+  cf.level_compaction_dynamic_level_bytes = true;
+  if (options.compression) {
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.bottommost_compression = rocksdb::kZSTD;
+  } else {
+    cf.compression = rocksdb::kNoCompression;
+    cf.bottommost_compression = rocksdb::kNoCompression;
+  }
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.block_size = 16 * 1024;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  if (options.bloom_filters && point_reads) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
 
 absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& path,
                                                                    const DatabaseOptions& options,

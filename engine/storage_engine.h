@@ -50,6 +50,13 @@ class Snapshot {
   const rocksdb::Snapshot* snapshot_;
 };
 
+// The column-family options Strata gives RocksDB for `options` (block cache `cache`; bloom
+// filters only where `point_reads`). Exposed so bench/peers measures raw RocksDB with exactly
+// these settings.
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const DatabaseOptions& options,
+                                                     const std::shared_ptr<rocksdb::Cache>& cache,
+                                                     bool point_reads);
+
 class StorageEngine {
  public:
   static absl::StatusOr<std::unique_ptr<StorageEngine>> Open(const std::string& path,

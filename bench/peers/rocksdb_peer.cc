@@ -16,9 +16,7 @@
 // unsynced (survives a process crash), as Strata's two modes.
 #include <bson/bson.h>
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
-#include <rocksdb/table.h>
 #include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
 
@@ -29,6 +27,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/storage_engine.h"
 #include "tools/bench/backend.h"
 #include "tools/bench/bench_main.h"
 
@@ -77,21 +76,9 @@ class RocksBackend : public Backend {
       std::filesystem::remove_all(dir, ec);
     }
     auto cache = rocksdb::NewLRUCache(size_t{256} << 20);
+    // The very column-family options Strata uses (defaults of DatabaseOptions).
     auto family = [&](bool bloom) {
-      rocksdb::ColumnFamilyOptions cf;
-      cf.write_buffer_size = size_t{64} << 20;
-      cf.level_compaction_dynamic_level_bytes = true;
-      cf.compression = rocksdb::kLZ4Compression;
-      cf.bottommost_compression = rocksdb::kZSTD;
-      rocksdb::BlockBasedTableOptions table;
-      table.block_cache = cache;
-      table.block_size = 16 * 1024;
-      table.cache_index_and_filter_blocks = true;
-      table.pin_l0_filter_and_index_blocks_in_cache = true;
-      table.format_version = 5;
-      if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-      cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-      return cf;
+      return engine::MakeColumnFamilyOptions(DatabaseOptions(), cache, bloom);
     };
     rocksdb::DBOptions db_options;
     db_options.create_if_missing = true;
