@@ -33,6 +33,8 @@ absl::StatusCode AbslCodeFor(ErrorCode code) {
     case ErrorCode::kInternalError:
     case ErrorCode::kUnknownError:
       return absl::StatusCode::kInternal;
+    case ErrorCode::kOutOfDiskSpace:
+      return absl::StatusCode::kResourceExhausted;
     case ErrorCode::kIllegalOperation:
     case ErrorCode::kDocumentValidationFailure:
       return absl::StatusCode::kFailedPrecondition;
@@ -130,6 +132,8 @@ std::string ErrorCodeName(ErrorCode code) {
       return "InvalidBSON";
     case ErrorCode::kUnknownError:
       return "UnknownError";
+    case ErrorCode::kOutOfDiskSpace:
+      return "OutOfDiskSpace";
   }
   // Codes without a name in error_codes.yml are assertion locations: MongoDB names them so.
   return absl::StrCat("Location", static_cast<int>(code));
@@ -183,6 +187,8 @@ ErrorCode ErrorCodeOf(const absl::Status& status) {
       return ErrorCode::kWriteConflict;
     case absl::StatusCode::kFailedPrecondition:
       return ErrorCode::kIllegalOperation;
+    case absl::StatusCode::kResourceExhausted:  // the engine's "disk full" (rocks_status.h)
+      return ErrorCode::kOutOfDiskSpace;
     default:
       return ErrorCode::kInternalError;
   }

@@ -59,6 +59,7 @@ enum class ErrorCode : int {
   kOverflow = 15,
   kInvalidBSON = 22,
   kUnknownError = 8,
+  kOutOfDiskSpace = 14031,
 };
 
 // MongoDB's codeName for a code ("BadValue", "NamespaceNotFound", "Location40414", …); codes

@@ -16,8 +16,9 @@
 //   index_build.after_batch   after each sorted batch of entries is written
 //   index_build.before_ready  every entry written, the index not yet marked ready
 //   index_build.after_ready   the index marked ready, createIndexes not yet returned
-//   dump.before_rename        reserved for dump: the output is complete under a temporary
-//   restore.before_rename     name, not yet renamed into place (call MaybeKill there)
+//   dump.before_rename        a dump or export file is whole and fsynced as `<name>.partial`,
+//                             not yet renamed to its name (tools/dump/byte_streams.cc, export)
+//   restore.after_batch       restore inserted one batch of documents (indexes come after)
 // Thread safety: thread-safe.
 #ifndef STRATA_BASE_KILL_POINT_H_
 #define STRATA_BASE_KILL_POINT_H_

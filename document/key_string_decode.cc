@@ -2,6 +2,7 @@
 // tests/document/key_string_decode_test.cc checks Encode → Decode → Encode on random values.
 #include "document/key_string_decode.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -214,17 +215,37 @@ bool SetBinaryNumber(bool negative, uint64_t top, int32_t binary_exponent, bson_
     value->value.v_double = negative ? -magnitude : magnitude;
     return true;
   }
-  // Only a decimal128 holds it: odd × 2^scale, or odd × 5^-scale × 10^scale.
+  // Only a decimal128 holds it. For scale < 0: odd × 5^-scale × 10^scale. For scale >= 0 the
+  // integer odd × 2^scale may have more than 34 digits while a decimal128 still holds it with a
+  // positive exponent (3.245…E+41 is 33 digits × 10^9): with odd = r × 5^f, take out
+  // e = min(f, scale) factors of ten, leaving the coefficient r × 5^(f-e) × 2^(scale-e).
   const uint128 limit = TenToThe(kDecimalDigits);
   uint128 coefficient = odd;
-  const int factor = scale >= 0 ? 2 : 5;
-  for (int32_t i = 0; i < (scale >= 0 ? scale : -scale); ++i) {
-    coefficient *= factor;
-    if (coefficient >= limit) return false;
+  int32_t decimal_exponent = 0;
+  if (scale >= 0) {
+    uint64_t rest = odd;
+    int32_t fives = 0;
+    while (rest % 5 == 0) {
+      rest /= 5;
+      ++fives;
+    }
+    decimal_exponent = std::min(fives, scale);
+    coefficient = rest;
+    for (int32_t i = 0; i < fives - decimal_exponent; ++i) coefficient *= 5;  // < odd
+    for (int32_t i = 0; i < scale - decimal_exponent; ++i) {
+      coefficient *= 2;
+      if (coefficient >= limit) return false;
+    }
+  } else {
+    for (int32_t i = 0; i < -scale; ++i) {
+      coefficient *= 5;
+      if (coefficient >= limit) return false;
+    }
+    decimal_exponent = scale;
   }
   int digits = 1;
   for (uint128 c = coefficient; c >= 10; c /= 10) ++digits;
-  return SetDecimal(negative, coefficient, digits, scale >= 0 ? 0 : scale, value);
+  return SetDecimal(negative, coefficient, digits, decimal_exponent, value);
 }
 
 // The body of a number (after the Number tag).

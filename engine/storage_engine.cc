@@ -17,6 +17,7 @@
 #include "base/kill_point.h"
 #include "base/status_macros.h"
 #include "engine/collection_stats.h"
+#include "engine/data_directory_creation.h"
 #include "engine/key_layout.h"
 #include "engine/rocks_status.h"
 
@@ -27,12 +28,22 @@ namespace {
 // space every few seconds, and a manual Resume meanwhile fails with Busy): the engine resumes
 // on the next write instead (StorageEngine::ResumeIfStopped), so the first write after space
 // was freed succeeds.
+// A background error (a flush, compaction or WAL sync that failed) stops RocksDB's writes just
+// as a failed foreground write does; the listener marks the engine stopped too, so the next
+// write resumes first and Close does not touch a WAL writer that saw the error.
 class ManualRecovery : public rocksdb::EventListener {
  public:
+  explicit ManualRecovery(std::atomic<bool>* stopped) : stopped_(stopped) {}
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+    if (error != nullptr && !error->ok()) stopped_->store(true, std::memory_order_release);
+  }
   void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
                             bool* auto_recovery) override {
     *auto_recovery = false;
   }
+
+ private:
+  std::atomic<bool>* const stopped_;  // the engine's; the engine closes the DB before it dies
 };
 
 // RocksDB's diagnostic log ("LOG" in the data directory) through plain stdio, errors ignored.
@@ -93,18 +104,30 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   if (options.block_cache_bytes == 0) {
     return absl::InvalidArgumentError("block_cache_bytes must be > 0");
   }
+  std::unique_ptr<StorageEngine> engine(new StorageEngine(path, options));
+  if (hooks.file_system != nullptr) engine->env_ = rocksdb::NewCompositeEnv(hooks.file_system);
+  rocksdb::Env* env = engine->env_ != nullptr ? engine->env_.get() : rocksdb::Env::Default();
+  rocksdb::FileSystem& fs = *env->GetFileSystem();
+
   std::error_code ec;
-  const bool exists = std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec);
+  bool exists = std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec);
+  // A creation that never finished (data_directory_creation.h) holds no acknowledged data:
+  // start it over instead of calling the half-made directory corrupt.
+  const bool interrupted = exists && CreationWasInterrupted(fs, path);
+  if (interrupted) {
+    RETURN_IF_ERROR(DiscardInterruptedCreation(env, path));
+    exists = false;
+  }
   if (!exists) {
-    if (!options.create_if_missing) {
+    if (!options.create_if_missing && !interrupted) {
       return absl::NotFoundError(absl::StrCat("no Strata database at ", path));
     }
     std::filesystem::create_directories(path, ec);
     if (ec) {
       return absl::UnavailableError(absl::StrCat("cannot create ", path, ": ", ec.message()));
     }
+    RETURN_IF_ERROR(BeginCreation(fs, path));
   }
-  std::unique_ptr<StorageEngine> engine(new StorageEngine(path, options));
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = !exists;
@@ -115,13 +138,10 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   db_options.manual_wal_flush = false;  // true would lose acknowledged writes on kill -9
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 4;
-  db_options.listeners.push_back(std::make_shared<ManualRecovery>());
+  db_options.listeners.push_back(std::make_shared<ManualRecovery>(&engine->stopped_));
   db_options.info_log =
       std::make_shared<TolerantFileLogger>((std::filesystem::path(path) / "LOG").string());
-  if (hooks.file_system != nullptr) {
-    engine->env_ = rocksdb::NewCompositeEnv(hooks.file_system);
-    db_options.env = engine->env_.get();
-  }
+  if (engine->env_ != nullptr) db_options.env = engine->env_.get();
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::ColumnFamilyOptions catalog_options = MakeColumnFamilyOptions(options, cache, true);
@@ -165,6 +185,9 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   engine->catalog_ = handles[1];
   engine->documents_ = handles[2];
   engine->indexes_ = handles[3];
+  // Every column family is durable now (RocksDB syncs the MANIFEST as it creates them); only
+  // then does the directory stop being "under creation", before any write is acknowledged.
+  if (!exists) RETURN_IF_ERROR(FinishCreation(fs, path));
   return engine;
 }
 

@@ -33,6 +33,11 @@ int Match(const uint8_t* data, size_t size);
 // always valid BSON within the limits (16 MiB, depth 100, no duplicate names, UTF-8).
 int Update(const uint8_t* data, size_t size);
 
+// tools/dump/archive.h: read the input as a mongodump archive to its end or first error; every
+// document yielded is valid BSON, and the reader always ends. Only in builds with the whole
+// library (not the fuzz core): tests, and scripts/sanitize's build.
+int Archive(const uint8_t* data, size_t size);
+
 }  // namespace strata::fuzz
 
 #endif  // STRATA_FUZZ_TARGETS_H_

@@ -33,6 +33,10 @@ struct Expr {
   std::vector<std::string> path;
   std::vector<Expr> elements;
   std::vector<std::pair<std::string, Expr>> fields;
+
+  // User-provided: clang-14 (with libstdc++ 12) checks the pair's completeness too early for
+  // an implicitly declared constructor of a struct that holds pairs of itself.
+  Expr() {}
 };
 
 // One node of the projection tree. Interior nodes (kPath) hold children in the order the
@@ -88,6 +92,8 @@ struct Value {
   bson_iter_t raw{};
   std::vector<std::pair<std::string, Value>> fields;  // kDocument
   std::vector<Value> elements;                        // kArray
+
+  Value() {}  // user-provided: see Expr
 
   static Value Missing() { return Value(); }
   static Value Raw(const bson_iter_t& it) {

@@ -823,8 +823,9 @@ absl::StatusOr<SchemaPtr> Parser::ParseObject(const bson_iter_t& first, int dept
        {std::tuple{exclusive_minimum, absl::string_view("minimum"), Keyword::kMinimum},
         std::tuple{exclusive_maximum, absl::string_view("maximum"), Keyword::kMaximum}}) {
     if (flag == nullptr) continue;
+    const Keyword wanted = bound;  // clang-14 cannot capture a structured binding
     auto it = std::find_if(schema->rules.begin(), schema->rules.end(),
-                           [&](const Rule& r) { return r.keyword == bound; });
+                           [&](const Rule& r) { return r.keyword == wanted; });
     if (it == schema->rules.end()) {
       return KeywordError(
           ErrorCode::kFailedToParse, keyword,

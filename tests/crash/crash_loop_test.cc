@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <random>
 #include <string>
@@ -47,6 +48,7 @@ extern char** environ;
 namespace strata {
 namespace {
 
+using ::strata::testing::RunProcess;
 using ::strata::testing::TempDir;
 
 uint64_t SeedFromEnvironment() {
@@ -208,6 +210,8 @@ class CrashLoop {
     Check();
   }
 
+  std::string dir() const { return dir_.path() + "/db"; }
+
   // Reads the new log records, reopens the directory and compares.
   void Check() {
     uint64_t end = 0;
@@ -324,6 +328,39 @@ TEST(CrashLoop, SecondWriterIsLockedOutAndAKilledHoldersLockIsReleased) {
     EXPECT_THAT(second.status(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                           ::testing::HasSubstr("locked by another process")));
   });
+}
+
+// Dump and export from another process while a writer runs: they fail at once with a clear
+// "locked by another process" (they open the directory read-write, as the writer does), exit
+// non-zero, and leave no output file under its final name; once the writer is gone, both work.
+TEST(CrashLoop, DumpAndExportFromAnotherProcessFailClearlyWhileAWriterRuns) {
+  const uint64_t seed = SeedFromEnvironment();
+  CrashLoop loop(seed, Durability::kDurable);
+  loop.Cycle();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  const std::string cli = STRATA_CLI_PATH;
+  std::string out_base;
+  loop.CycleWhileRunning([&](const std::string& dir) {
+    out_base = dir + ".out";
+    auto dumped = RunProcess({cli, "dump", "--db", dir, "--out", out_base + "/dump"});
+    EXPECT_NE(dumped.exit_code, 0);
+    EXPECT_THAT(dumped.stderr_text, ::testing::HasSubstr("locked by another process"));
+    auto exported = RunProcess({cli, "export", "--db", dir, "--database", "loop", "--collection",
+                                "c0", "--out", out_base + "/c0.json"});
+    EXPECT_NE(exported.exit_code, 0);
+    EXPECT_THAT(exported.stderr_text, ::testing::HasSubstr("locked by another process"));
+    EXPECT_FALSE(std::filesystem::exists(out_base + "/c0.json"));
+    EXPECT_FALSE(std::filesystem::exists(out_base + "/c0.json.partial"));
+  });
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  // The writer was killed: the lock is released and both tools work.
+  auto dumped =
+      RunProcess({cli, "dump", "--db", loop.dir(), "--out", out_base + "/dump", "--quiet"});
+  EXPECT_EQ(dumped.exit_code, 0) << dumped.stderr_text;
+  auto exported = RunProcess({cli, "export", "--db", loop.dir(), "--database", "loop",
+                              "--collection", "c0", "--out", out_base + "/c0.json"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.stderr_text;
+  EXPECT_TRUE(std::filesystem::exists(out_base + "/c0.json"));
 }
 
 TEST(CrashLoop, DurableKill9Loop) { RunLoop(Durability::kDurable, 110); }

@@ -6,7 +6,10 @@
 //   - after space is freed (a ballast file on the same file system is deleted) the SAME handle
 //     writes again (the engine resumes RocksDB before the next write);
 //   - after closing and reopening, every acknowledged insert is there and validate is clean.
+// And a dump to a full disk fails with the system's "No space left" and leaves no file under
+// its final name (files are written as `.partial` and renamed once whole).
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -181,6 +184,51 @@ TEST(DiskFull, TypedErrorNothingLostSameHandleWorksAfterSpaceIsFreed) {
       << reply.ToJson();
   std::cout << "[ diskfull ] " << acked.size() << " acknowledged inserts, none lost" << std::endl;
   EXPECT_OK((*db)->Close());
+}
+
+TEST(DiskFull, DumpToAFullDiskFailsWithoutAFileThatLooksWhole) {
+  TempDir dir;
+  SmallFileSystem small(dir.path());
+  if (!small.mounted()) {
+    std::cerr << "*** DISK-FULL TEST NOT RUN: " << small.how() << " (run as root)" << std::endl;
+    GTEST_SKIP() << "disk-full test NOT RUN: " << small.how();
+  }
+  // ~3 MiB of incompressible documents in a database on the ordinary disk.
+  {
+    auto db = Database::Open(dir.Sub("db"));
+    ASSERT_OK(db);
+    Collection docs = (*db)->GetCollection("test", "c");
+    std::mt19937_64 rng(11);
+    for (int64_t i = 0; i < 1000; ++i) ASSERT_OK(docs.InsertOne(BigDoc(i, rng).view()));
+    ASSERT_OK((*db)->Close());
+  }
+  // Leave about 1 MiB free on the small file system.
+  struct statvfs stats;
+  ASSERT_EQ(statvfs(small.path().c_str(), &stats), 0);
+  const uint64_t free_bytes = static_cast<uint64_t>(stats.f_bavail) * stats.f_frsize;
+  const std::string ballast = small.path() + "/ballast";
+  {
+    std::ofstream out(ballast, std::ios::binary);
+    std::string block(1 << 16, 'b');
+    for (uint64_t written = 0; written + (1 << 20) < free_bytes; written += block.size()) {
+      out << block;
+    }
+  }
+  const std::string out = small.path() + "/dump";
+  auto failed = RunProcess({STRATA_CLI_PATH, "dump", "--db", dir.Sub("db"), "--out", out});
+  EXPECT_EQ(failed.exit_code, 1) << failed.stderr_text;
+  EXPECT_THAT(failed.stderr_text, ::testing::HasSubstr("No space left on device"));
+  // Nothing under a final name, and the partial file was removed.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(out)) {
+    EXPECT_FALSE(entry.is_regular_file()) << entry.path() << " left behind by a failed dump";
+  }
+  // With the space back, the same dump completes.
+  std::filesystem::remove(ballast);
+  auto dumped = RunProcess({STRATA_CLI_PATH, "dump", "--db", dir.Sub("db"), "--out", out});
+  EXPECT_EQ(dumped.exit_code, 0) << dumped.stderr_text;
+  EXPECT_TRUE(std::filesystem::exists(out + "/test/c.bson"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/test/c.metadata.json"));
+  EXPECT_GT(std::filesystem::file_size(out + "/test/c.bson"), 3000u * 1000u);
 }
 
 }  // namespace

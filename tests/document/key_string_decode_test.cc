@@ -135,6 +135,12 @@ TEST(KeyStringDecodeTest, NumbersDecodeToTheirMostNaturalType) {
             Canonical(R"({"$numberDecimal": "8589934592.00000095367431640625"})"));
   EXPECT_EQ(RoundTrip(R"({"$numberDecimal": "-18446744073709553664"})"),
             Canonical(R"({"$numberDecimal": "-18446744073709553664"})"));
+  // Exact in binary, but its integer has 42 digits: a decimal128 holds it only with the factors
+  // of ten taken out (33 digits × 10^9; found by the key_string fuzzer).
+  EXPECT_EQ(RoundTrip(R"({"$numberDecimal": "3.24518554820128881569088743145472E+41"})"),
+            Canonical(R"({"$numberDecimal": "3.24518554820128881569088743145472E+41"})"));
+  EXPECT_EQ(RoundTrip(R"({"$numberDecimal": "-3.24518554820128881569088743145472E+41"})"),
+            Canonical(R"({"$numberDecimal": "-3.24518554820128881569088743145472E+41"})"));
 }
 
 TEST(KeyStringDecodeTest, EveryOtherType) {

@@ -6,8 +6,11 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -907,6 +910,133 @@ TEST(DumpCliTest, DumpAndRestoreThroughTheCommandLine) {
       ::strata::testing::RunProcess({cli, "dump", "--db", dir.Sub("a"), "--archive", "--quiet"});
   ASSERT_EQ(archive_stdout.exit_code, 0);
   EXPECT_EQ(archive_stdout.stdout_text.substr(0, 4), std::string("\x6d\xe2\x99\x81", 4));
+}
+
+// STRATA_KILL_POINT for the subprocesses started while it lives (base/kill_point.h).
+class ScopedKillPoint {
+ public:
+  explicit ScopedKillPoint(const std::string& value) {
+    setenv("STRATA_KILL_POINT", value.c_str(), 1);
+  }
+  ~ScopedKillPoint() { unsetenv("STRATA_KILL_POINT"); }
+};
+
+// Every file under `dir`, by path relative to it, with its bytes.
+std::map<std::string, std::string> FilesUnder(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    files[fs::relative(entry.path(), dir).string()] =
+        std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return files;
+}
+
+// Inserts `n` documents {_id: i, x: i % 97, s: "…"} into test.<coll> through the CLI.
+void LoadThroughCli(const std::string& db, const std::string& coll, int n) {
+  std::string commands;
+  for (int begin = 0; begin < n; begin += 1000) {
+    commands += R"({"insert": ")" + coll + R"(", "documents": [)";
+    for (int i = begin; i < std::min(n, begin + 1000); ++i) {
+      if (i > begin) commands += ",";
+      commands += R"({"_id": )" + std::to_string(i) + R"(, "x": )" + std::to_string(i % 97) +
+                  R"(, "s": "some text to make the document longer"})";
+    }
+    commands += "]}\n";
+  }
+  auto loaded = ::strata::testing::RunProcess({STRATA_CLI_PATH, "--db", db, "run"}, commands);
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.stderr_text;
+}
+
+// A dump killed just before it renames a finished file into place (dump.before_rename) leaves
+// `.partial` files and files that are whole, never a truncated file under a final name; a
+// dump run again afterwards completes over it.
+TEST(DumpCliTest, KilledDumpLeavesNoFileThatLooksWhole) {
+  TempDir dir;
+  const std::string cli = STRATA_CLI_PATH;
+  LoadThroughCli(dir.Sub("db"), "c", 3000);
+  LoadThroughCli(dir.Sub("db"), "d", 500);
+  auto reference = ::strata::testing::RunProcess(
+      {cli, "dump", "--db", dir.Sub("db"), "--out", dir.Sub("reference"), "--quiet"});
+  ASSERT_EQ(reference.exit_code, 0) << reference.stderr_text;
+  const auto whole = FilesUnder(dir.Sub("reference"));
+  ASSERT_EQ(whole.size(), 4u);  // test/{c,d}.{bson,metadata.json}
+  for (int nth = 1; nth <= 4; ++nth) {
+    SCOPED_TRACE("killed before rename #" + std::to_string(nth));
+    const std::string out = dir.Sub("killed" + std::to_string(nth));
+    {
+      ScopedKillPoint kill("dump.before_rename:" + std::to_string(nth));
+      auto killed =
+          ::strata::testing::RunProcess({cli, "dump", "--db", dir.Sub("db"), "--out", out});
+      ASSERT_EQ(killed.exit_code, -SIGKILL) << killed.stderr_text;
+    }
+    int partial = 0, final_files = 0;
+    for (const auto& [name, bytes] : FilesUnder(out)) {
+      if (name.ends_with(".partial")) {
+        ++partial;
+        continue;
+      }
+      ++final_files;
+      ASSERT_TRUE(whole.contains(name)) << name;
+      EXPECT_EQ(bytes, whole.at(name)) << name << " is under its final name but not whole";
+    }
+    EXPECT_EQ(partial, 1);
+    EXPECT_EQ(final_files, nth - 1);
+    auto again = ::strata::testing::RunProcess({cli, "dump", "--db", dir.Sub("db"), "--out", out});
+    ASSERT_EQ(again.exit_code, 0) << again.stderr_text;
+    for (const auto& [name, bytes] : whole) EXPECT_EQ(FilesUnder(out)[name], bytes) << name;
+  }
+  // An archive file too: absent under its name until it is whole.
+  {
+    ScopedKillPoint kill("dump.before_rename:1");
+    auto killed = ::strata::testing::RunProcess(
+        {cli, "dump", "--db", dir.Sub("db"), "--archive=" + dir.Sub("a.archive")});
+    ASSERT_EQ(killed.exit_code, -SIGKILL) << killed.stderr_text;
+  }
+  EXPECT_FALSE(fs::exists(dir.Sub("a.archive")));
+  EXPECT_TRUE(fs::exists(dir.Sub("a.archive.partial")));
+  // A dump that cannot write a file fails and publishes nothing under that name.
+  fs::create_directories(dir.Sub("blocked/test/c.bson.partial/x"));
+  auto failed = ::strata::testing::RunProcess(
+      {cli, "dump", "--db", dir.Sub("db"), "--out", dir.Sub("blocked"), "--quiet"});
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir.Sub("blocked/test/c.bson")));
+}
+
+// A restore killed after its second batch of documents (restore.after_batch) leaves exactly
+// the whole batches written so far and none of the collection's secondary indexes (they are
+// built after the documents), and the directory validates clean.
+TEST(DumpCliTest, KilledRestoreLeavesWholeBatchesAndNoHalfBuiltIndex) {
+  TempDir dir;
+  const std::string cli = STRATA_CLI_PATH;
+  LoadThroughCli(dir.Sub("db"), "c", 25000);
+  auto indexed = ::strata::testing::RunProcess(
+      {cli, "--db", dir.Sub("db"), "run"},
+      R"({"createIndexes": "c", "indexes": [{"key": {"x": 1}, "name": "x_1"}]})"
+      "\n");
+  ASSERT_EQ(indexed.exit_code, 0) << indexed.stderr_text;
+  auto dumped = ::strata::testing::RunProcess(
+      {cli, "dump", "--db", dir.Sub("db"), "--out", dir.Sub("dump"), "--quiet"});
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.stderr_text;
+  {
+    ScopedKillPoint kill("restore.after_batch:2");
+    auto killed = ::strata::testing::RunProcess(
+        {cli, "restore", "--db", dir.Sub("restored"), "--in", dir.Sub("dump")});
+    ASSERT_EQ(killed.exit_code, -SIGKILL) << killed.stderr_text;
+  }
+  auto found = ::strata::testing::RunProcess({cli, "--db", dir.Sub("restored"), "run"},
+                                             R"({"count": "c"})"
+                                             "\n"
+                                             R"({"listIndexes": "c"})"
+                                             "\n"
+                                             R"({"validate": "c"})"
+                                             "\n");
+  ASSERT_EQ(found.exit_code, 0) << found.stderr_text;
+  EXPECT_THAT(found.stdout_text, HasSubstr(R"("n": 20000)"));  // two batches of 10000
+  EXPECT_THAT(found.stdout_text, HasSubstr(R"("name": "_id_")"));
+  EXPECT_THAT(found.stdout_text, ::testing::Not(HasSubstr("x_1")));
+  EXPECT_THAT(found.stdout_text, HasSubstr(R"("valid": true)"));
 }
 
 }  // namespace

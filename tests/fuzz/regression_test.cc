@@ -27,6 +27,7 @@ const Target kTargets[] = {
     {"key_string", KeyString},
     {"match", Match},
     {"update", Update},
+    {"archive", Archive},
 };
 
 std::vector<fs::path> InputsOf(const std::string& target) {

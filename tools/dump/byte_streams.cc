@@ -1,15 +1,19 @@
 #include "tools/dump/byte_streams.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/kill_point.h"
 
 namespace strata::tools::dump {
 namespace {
@@ -21,32 +25,69 @@ absl::Status IoError(const std::string& path, absl::string_view what) {
 }
 
 // An stdio file with a large buffer; stdout/stdin for "-".
+// A named output file is written as `<path>.partial` and becomes `<path>` only in Close, after
+// its bytes were fsynced (then the directory is fsynced too): a dump or export that is killed,
+// runs out of disk or fails never leaves a file under its final name that looks whole. A file
+// destroyed without Close (an error path) removes its `.partial`.
 class File {
  public:
-  File(FILE* f, bool owned) : f_(f), owned_(owned) {}
+  File(FILE* f, bool owned, std::string final_path = "")
+      : f_(f), owned_(owned), final_path_(std::move(final_path)) {}
   ~File() {
     if (f_ != nullptr && owned_) std::fclose(f_);
+    if (f_ != nullptr && !final_path_.empty()) std::remove(TempPath().c_str());
   }
   FILE* get() const { return f_; }
   absl::Status Close(const std::string& path) {
     FILE* f = f_;
     f_ = nullptr;
-    if (std::fflush(f) != 0) return IoError(path, "write failed");
-    if (owned_ && std::fclose(f) != 0) return IoError(path, "close failed");
-    return absl::OkStatus();
+    if (final_path_.empty()) {
+      if (std::fflush(f) != 0) return IoError(path, "write failed");
+      if (owned_ && std::fclose(f) != 0) return IoError(path, "close failed");
+      return absl::OkStatus();
+    }
+    const std::string temp = TempPath();
+    absl::Status status;
+    if (std::fflush(f) != 0 || ::fsync(::fileno(f)) != 0) status = IoError(path, "write failed");
+    if (std::fclose(f) != 0 && status.ok()) status = IoError(path, "close failed");
+    if (!status.ok()) {
+      std::remove(temp.c_str());
+      return status;
+    }
+    MaybeKill("dump.before_rename");
+    if (std::rename(temp.c_str(), final_path_.c_str()) != 0) {
+      status = IoError(path, "rename failed");
+      std::remove(temp.c_str());
+      return status;
+    }
+    return SyncParentDirectory(path);
   }
 
  private:
+  std::string TempPath() const { return final_path_ + ".partial"; }
+  static absl::Status SyncParentDirectory(const std::string& path) {
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    if (dir.empty()) dir = ".";
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return IoError(dir, "cannot open directory");
+    const int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return IoError(dir, "directory sync failed");
+    return absl::OkStatus();
+  }
+
   FILE* f_;
   bool owned_;
+  std::string final_path_;  // named outputs: the name the `.partial` file gets in Close
 };
 
 absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path, bool write) {
   if (path == "-") return std::make_unique<File>(write ? stdout : stdin, false);
-  FILE* f = std::fopen(path.c_str(), write ? "wb" : "rb");
+  const std::string open_path = write ? path + ".partial" : path;
+  FILE* f = std::fopen(open_path.c_str(), write ? "wb" : "rb");
   if (f == nullptr) return IoError(path, write ? "cannot create" : "cannot open");
   std::setvbuf(f, nullptr, _IOFBF, kChunk);
-  return std::make_unique<File>(f, true);
+  return std::make_unique<File>(f, true, write ? path : "");
 }
 
 class PlainSink : public ByteSink {

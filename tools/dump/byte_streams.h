@@ -27,9 +27,10 @@ class ByteSink {
  public:
   virtual ~ByteSink() = default;
   virtual absl::Status Write(absl::string_view bytes) = 0;
-  // Flushes the compressor and the file and closes it (fsync is the caller's business: dumps
-  // are files a user copies, not a database). Must be called once; a sink destroyed without
-  // Close loses buffered bytes.
+  // Flushes the compressor and the file, fsyncs and closes it, and only then gives it its
+  // name (it was written as `<path>.partial`; the directory is fsynced after the rename).
+  // Must be called once; a sink destroyed without Close removes its `.partial` file, so an
+  // output under its final name is always whole.
   virtual absl::Status Close() = 0;
   // Bytes given to Write so far (uncompressed).
   uint64_t bytes_in() const { return bytes_in_; }
@@ -38,7 +39,7 @@ class ByteSink {
   uint64_t bytes_in_ = 0;
 };
 
-// Creates (truncates) `path` ("-": standard output).
+// Creates (truncates) `path`.partial, renamed to `path` by Close ("-": standard output).
 absl::StatusOr<std::unique_ptr<ByteSink>> OpenSink(const std::string& path,
                                                    Compression compression);
 

@@ -153,12 +153,8 @@ absl::StatusOr<std::vector<CollectionDumpResult>> Dump(db::DatabaseImpl& db,
     if (ec)
       return absl::UnavailableError(absl::StrCat(dir.string(), ": cannot create: ", ec.message()));
     std::string base = (dir / EscapeCollectionName(s.collection->collection_name())).string();
-    {
-      ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> meta,
-                       OpenSink(base + ".metadata.json" + suffix, options.compression));
-      RETURN_IF_ERROR(meta->Write(s.metadata));
-      RETURN_IF_ERROR(meta->Close());
-    }
+    // The documents first, then the metadata: each file appears under its name only when
+    // whole (byte_streams.h), and a collection's metadata file only after its documents.
     ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> bson,
                      OpenSink(base + ".bson" + suffix, options.compression));
     progress.Begin(result.ns, s.stats.count, s.stats.data_bytes);
@@ -170,6 +166,12 @@ absl::StatusOr<std::vector<CollectionDumpResult>> Dump(db::DatabaseImpl& db,
         },
         &result));
     RETURN_IF_ERROR(bson->Close());
+    {
+      ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> meta,
+                       OpenSink(base + ".metadata.json" + suffix, options.compression));
+      RETURN_IF_ERROR(meta->Write(s.metadata));
+      RETURN_IF_ERROR(meta->Close());
+    }
     progress.End(Summary(result));
     results.push_back(std::move(result));
   }

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/kill_point.h"
 #include "base/status_macros.h"
 #include "db/command_dispatcher.h"
 #include "tools/dump/archive.h"
@@ -116,6 +117,9 @@ class CollectionLoader {
                         end - offsets_[i]);
     }
     absl::Status status = InsertAll(docs);
+    // Each batch is one atomic write per document group (db::BulkInsert); a kill here leaves
+    // whole batches and no index half built (indexes are built after the documents).
+    MaybeKill("restore.after_batch");
     arena_.clear();
     offsets_.clear();
     return status;

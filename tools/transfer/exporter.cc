@@ -1,5 +1,12 @@
 #include "tools/transfer/exporter.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -9,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/kill_point.h"
 #include "document/extended_json.h"
 #include "strata/database.h"
 #include "tools/json_text.h"
@@ -18,6 +26,30 @@
 
 namespace strata::tools {
 namespace {
+
+// Makes `partial` durable and gives it its final name, then makes the rename durable.
+absl::Status PublishOutput(const std::string& partial, const std::string& final_path) {
+  const int fd = ::open(partial.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    return absl::UnavailableError(
+        absl::StrCat("cannot sync ", partial, ": ", std::strerror(errno)));
+  }
+  ::close(fd);
+  MaybeKill("dump.before_rename");
+  if (std::rename(partial.c_str(), final_path.c_str()) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot rename ", partial, " to ", final_path, ": ", std::strerror(errno)));
+  }
+  std::string dir = std::filesystem::path(final_path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return absl::OkStatus();
+}
 
 const char kUsage[] =
     "usage: strata export --db DIR --collection C [--database D] [--out F] [--type json|csv]\n"
@@ -245,9 +277,12 @@ int RunExport(const ExportOptions& options, std::ostream& err) {
     err << "strata export: " << db.status().message() << "\n";
     return 1;
   }
+  // A named output is written as `<out>.partial` and renamed only once it is whole and
+  // fsynced (PublishOutput): a failed or killed export never leaves a file that looks whole.
   std::ofstream file;
+  const std::string partial = options.out + ".partial";
   if (!options.out.empty() && options.out != "-") {
-    file.open(options.out, std::ios::binary | std::ios::trunc);
+    file.open(partial, std::ios::binary | std::ios::trunc);
     if (!file) {
       err << "strata export: cannot write " << options.out << "\n";
       return 1;
@@ -307,6 +342,21 @@ int RunExport(const ExportOptions& options, std::ostream& err) {
   if (!out) {
     err << "strata export: write failed\n";
     exit_code = 1;
+  }
+  if (file.is_open()) {
+    file.close();
+    if (exit_code == 0 && !file) {
+      err << "strata export: write failed\n";
+      exit_code = 1;
+    }
+    if (exit_code == 0) {
+      absl::Status published = PublishOutput(partial, options.out);
+      if (!published.ok()) {
+        err << "strata export: " << published.message() << "\n";
+        exit_code = 1;
+      }
+    }
+    if (exit_code != 0) std::remove(partial.c_str());
   }
   absl::Status closed = (*db)->Close();
   if (!closed.ok()) {

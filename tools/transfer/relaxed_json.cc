@@ -135,9 +135,12 @@ absl::StatusOr<JsonValue> RelaxedJsonParser::ParseValueAt(int depth) {
     return v;
   }
   if (word == "null") return v;
-  if (word == "undefined")
-    return JsonValue::Wrapper("$undefined",
-                              JsonValue{.kind = JsonValue::Kind::kBool, .boolean = true});
+  if (word == "undefined") {
+    JsonValue yes;
+    yes.kind = JsonValue::Kind::kBool;
+    yes.boolean = true;
+    return JsonValue::Wrapper("$undefined", std::move(yes));
+  }
   if (word == "Infinity" || word == "NaN") return Number(word);
   if (Peek() == '(' || word == "MinKey" || word == "MaxKey") return ParseConstructor(word, depth);
   pos_ = start;

@@ -38,6 +38,10 @@ struct JsonValue {
   std::vector<std::pair<std::string, JsonValue>> members;  // kObject, in order
   std::vector<JsonValue> elements;                         // kArray
 
+  // User-provided: clang-14 (with libstdc++ 12) checks the pair's completeness too early for
+  // an implicitly declared constructor of a struct that holds pairs of itself.
+  JsonValue() {}
+
   static JsonValue String(std::string s);
   static JsonValue Wrapper(std::string key, JsonValue value);  // {key: value}
 };
