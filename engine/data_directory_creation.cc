@@ -35,9 +35,10 @@ absl::Status BeginCreation(rocksdb::FileSystem& fs, const std::string& path) {
   rocksdb::IOStatus s =
       fs.NewWritableFile(MarkerPath(path), rocksdb::FileOptions(), &file, nullptr);
   if (s.ok()) {
-    s = file->Append("a Strata data directory is being created; if this file survives, the "
-                     "creation was interrupted and is started over\n",
-                     rocksdb::IOOptions(), nullptr);
+    s = file->Append(
+        "a Strata data directory is being created; if this file survives, the "
+        "creation was interrupted and is started over\n",
+        rocksdb::IOOptions(), nullptr);
   }
   if (s.ok()) s = file->Sync(rocksdb::IOOptions(), nullptr);
   if (s.ok()) s = file->Close(rocksdb::IOOptions(), nullptr);

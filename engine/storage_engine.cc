@@ -31,11 +31,22 @@ namespace {
 // A background error (a flush, compaction or WAL sync that failed) stops RocksDB's writes just
 // as a failed foreground write does; the listener marks the engine stopped too, so the next
 // write resumes first and Close does not touch a WAL writer that saw the error.
+// A failed write to the WAL itself (reason kWriteCallback) is different: RocksDB 7.8 keeps the
+// same WAL writer after Resume, and that writer, having seen an error, aborts the process on its
+// next append (an assertion in Debian's build; "previous error" otherwise). So after a WAL write
+// error the engine never resumes: writes fail with the typed error until the database is
+// reopened, which recovers from the WAL on disk.
 class ManualRecovery : public rocksdb::EventListener {
  public:
-  explicit ManualRecovery(std::atomic<bool>* stopped) : stopped_(stopped) {}
-  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
-    if (error != nullptr && !error->ok()) stopped_->store(true, std::memory_order_release);
+  ManualRecovery(std::atomic<bool>* stopped, std::atomic<int>* wal_failed)
+      : stopped_(stopped), wal_failed_(wal_failed) {}
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    if (error == nullptr || error->ok()) return;
+    if (reason == rocksdb::BackgroundErrorReason::kWriteCallback) {
+      int expected = 0;
+      wal_failed_->compare_exchange_strong(expected, error->IsNoSpace() ? 2 : 1);
+    }
+    stopped_->store(true, std::memory_order_release);
   }
   void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
                             bool* auto_recovery) override {
@@ -43,7 +54,9 @@ class ManualRecovery : public rocksdb::EventListener {
   }
 
  private:
-  std::atomic<bool>* const stopped_;  // the engine's; the engine closes the DB before it dies
+  // The engine's; the engine closes the DB before it dies.
+  std::atomic<bool>* const stopped_;
+  std::atomic<int>* const wal_failed_;
 };
 
 // RocksDB's diagnostic log ("LOG" in the data directory) through plain stdio, errors ignored.
@@ -138,7 +151,8 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   db_options.manual_wal_flush = false;  // true would lose acknowledged writes on kill -9
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 4;
-  db_options.listeners.push_back(std::make_shared<ManualRecovery>(&engine->stopped_));
+  db_options.listeners.push_back(
+      std::make_shared<ManualRecovery>(&engine->stopped_, &engine->wal_failed_));
   db_options.info_log =
       std::make_shared<TolerantFileLogger>((std::filesystem::path(path) / "LOG").string());
   if (engine->env_ != nullptr) db_options.env = engine->env_.get();
@@ -151,10 +165,9 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::st
   catalog_options.write_buffer_size = 8 << 20;
   rocksdb::ColumnFamilyOptions documents_options = MakeColumnFamilyOptions(options, cache, true);
   rocksdb::ColumnFamilyOptions indexes_options = MakeColumnFamilyOptions(options, cache, false);
-  if (hooks.write_buffer_bytes > 0) {
-    for (auto* cf : {&catalog_options, &documents_options, &indexes_options}) {
-      cf->write_buffer_size = hooks.write_buffer_bytes;
-    }
+  for (auto* cf : {&catalog_options, &documents_options, &indexes_options}) {
+    if (hooks.write_buffer_bytes > 0) cf->write_buffer_size = hooks.write_buffer_bytes;
+    if (hooks.disable_auto_compactions) cf->disable_auto_compactions = true;
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
@@ -233,6 +246,13 @@ absl::Status StorageEngine::WriteBatchUnlocked(rocksdb::WriteBatch* batch, absl:
 
 absl::Status StorageEngine::ResumeIfStopped() {
   if (!stopped_.load(std::memory_order_acquire)) return absl::OkStatus();
+  if (const int wal = wal_failed_.load(std::memory_order_acquire); wal != 0) {
+    const std::string message =
+        "a write to the write-ahead log failed; the database accepts no more writes until it is "
+        "reopened (reopening recovers every acknowledged write)";
+    return wal == 2 ? absl::ResourceExhaustedError(absl::StrCat("disk full: ", message))
+                    : absl::UnavailableError(message);
+  }
   // TransactionDB (a StackableDB) does not forward Resume: resume the DB under it.
   rocksdb::Status s = db_->GetBaseDB()->Resume();
   if (!s.ok()) {

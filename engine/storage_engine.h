@@ -9,6 +9,8 @@
 // (kResourceExhausted, "disk full"), RocksDB stops accepting writes (its background error);
 // every later write first calls RocksDB's Resume, and fails with Resume's error (typed the same
 // way) until the cause is gone, so the same handle works again once, e.g., space is freed.
+// Except after a failed write to the WAL itself: RocksDB would keep using the failed WAL
+// writer, so the handle fails every write (typed) until the database is reopened.
 // Thread safety: all methods are thread-safe. Close (or the destructor) syncs the WAL first.
 #ifndef STRATA_ENGINE_STORAGE_ENGINE_H_
 #define STRATA_ENGINE_STORAGE_ENGINE_H_
@@ -103,6 +105,7 @@ class StorageEngine {
   const DatabaseOptions options_;
   std::unique_ptr<rocksdb::Env> env_;  // when StorageHooks::file_system is set; outlives db_
   std::atomic<bool> stopped_{false};   // a write failed with an I/O error: resume first
+  std::atomic<int> wal_failed_{0};     // a WAL write failed (2: no space): never resume
   rocksdb::TransactionDB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* catalog_ = nullptr;
   rocksdb::ColumnFamilyHandle* documents_ = nullptr;

@@ -1,6 +1,8 @@
 // The archive reader (tools/dump/archive.h) over arbitrary bytes: it must return an error or
 // events, never crash, hang or read out of bounds; every document it yields passes the strict
 // BSON validator, and the reader stops at its clean end.
+#include "tools/dump/archive.h"
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -9,7 +11,6 @@
 #include "document/validate.h"
 #include "fuzz/targets.h"
 #include "fuzz/targets/common.h"
-#include "tools/dump/archive.h"
 #include "tools/dump/byte_streams.h"
 
 namespace strata::fuzz {
@@ -35,8 +36,8 @@ class MemorySource : public tools::dump::ByteSource {
 }  // namespace
 
 int Archive(const uint8_t* data, size_t size) {
-  auto reader = tools::dump::ArchiveReader::Open(std::make_unique<MemorySource>(data, size),
-                                                 "fuzz.archive");
+  auto reader =
+      tools::dump::ArchiveReader::Open(std::make_unique<MemorySource>(data, size), "fuzz.archive");
   if (!reader.ok()) return 0;
   // Each event consumes input, so the reader ends within size + 1 events.
   for (size_t events = 0; events <= size + 1; ++events) {

@@ -70,6 +70,10 @@ class IoFaultSweep : public ::testing::TestWithParam<std::tuple<FaultKind, Fault
   void SetUp() override {
     hooks_.file_system = fs_;
     hooks_.write_buffer_bytes = 64 << 10;
+    // RocksDB 7.8 aborts (an assertion in CompactionJob::Install's statistics) when a fault
+    // hits a compaction before its output file holds a key: see StorageHooks. Flushes, WAL,
+    // MANIFEST and SST writes of flushes are still swept.
+    hooks_.disable_auto_compactions = true;
     options_.ttl_monitor_interval_seconds = 0;
   }
 
@@ -165,13 +169,15 @@ class IoFaultSweep : public ::testing::TestWithParam<std::tuple<FaultKind, Fault
       std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       status = probe.InsertOne(ProbeDoc(probe_id_++).view()).status();
     }
-    // A failed *sync* of the WAL or MANIFEST is not resumable even when it was ENOSPC:
-    // RocksDB cannot know what reached the disk, so it stops until a reopen (which the check
-    // below does). Which file the Nth sync hits depends on background timing.
+    // A failed write or sync of the WAL is not resumable even when it was ENOSPC: RocksDB
+    // would keep appending to the WAL writer that saw the error (an assertion aborts Debian's
+    // build), so the engine stops until a reopen (which the check below does); nor is a failed
+    // sync of the MANIFEST (RocksDB cannot know what reached the disk). Which file the Nth
+    // operation hits depends on background timing.
     const std::string& hit = fs_->first_fault_file();
     const bool unresumable_sync =
-        std::get<0>(GetParam()) == FaultKind::kSync &&
-        (hit.ends_with(".log") || hit.find("MANIFEST") != std::string::npos);
+        hit.ends_with(".log") ||
+        (std::get<0>(GetParam()) == FaultKind::kSync && hit.find("MANIFEST") != std::string::npos);
     if (std::get<1>(GetParam()) == FaultCode::kNoSpace && !unresumable_sync) {
       EXPECT_OK(status) << "the handle does not work again after space came back; the fault hit "
                         << fs_->first_fault_file();

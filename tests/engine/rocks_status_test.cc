@@ -1,9 +1,10 @@
 // How RocksDB's errors reach users: engine/rocks_status.h maps them to absl codes, and
 // base/error_codes.h gives those MongoDB's codes in command replies.
+#include "engine/rocks_status.h"
+
 #include <rocksdb/status.h>
 
 #include "base/error_codes.h"
-#include "engine/rocks_status.h"
 #include "tests/support/test_util.h"
 
 namespace strata::engine {
@@ -21,8 +22,7 @@ TEST(RocksStatusTest, NoSpaceIsDiskFullAndOutOfDiskSpaceInReplies) {
 
 TEST(RocksStatusTest, OtherErrorsKeepTheirTypes) {
   EXPECT_EQ(FromRocks(rocksdb::Status::IOError("eio"), "x").code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(FromRocks(rocksdb::Status::Corruption("bad"), "x").code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(FromRocks(rocksdb::Status::Corruption("bad"), "x").code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(FromRocks(rocksdb::Status::Busy(), "x").code(), absl::StatusCode::kAborted);
   EXPECT_EQ(ErrorCodeOf(FromRocks(rocksdb::Status::Busy(), "x")), ErrorCode::kWriteConflict);
   EXPECT_OK(FromRocks(rocksdb::Status::OK(), "x"));
