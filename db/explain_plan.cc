@@ -136,6 +136,19 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
         });
         break;
       }
+      if (plan.covered) {
+        // The keys answer the query (covered_plan.h): the filter runs on the rebuilt keys, no
+        // FETCH; PROJECTION_COVERED is added on top below.
+        current = Stage("IXSCAN", nullptr, [&](bson_t* b) {
+          if (has_filter) AppendDoc(b, "filter", spec.filter.view());
+          AppendIndexScanFields(plan, indexes[plan.index], b);
+          if (counters != nullptr) {
+            bson_append_int64(b, "keysExamined", -1, counters->keys_examined);
+            bson_append_int64(b, "docsExamined", -1, counters->docs_examined);
+          }
+        });
+        break;
+      }
       Document scan = Stage("IXSCAN", nullptr, [&](bson_t* b) {
         AppendIndexScanFields(plan, indexes[plan.index], b);
         if (counters != nullptr) bson_append_int64(b, "keysExamined", -1, counters->keys_examined);
@@ -164,7 +177,10 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
     current = Stage("LIMIT", &current,
                     [&](bson_t* b) { bson_append_int64(b, "limitAmount", -1, spec.limit); });
   }
-  if (!spec.projection.view().empty()) {
+  if (plan.covered && plan.kind == AccessKind::kIndexScan) {
+    current = Stage("PROJECTION_COVERED", &current,
+                    [&](bson_t* b) { AppendDoc(b, "transformBy", spec.projection.view()); });
+  } else if (!spec.projection.view().empty()) {
     current = Stage("PROJECTION_DEFAULT", &current,
                     [&](bson_t* b) { AppendDoc(b, "transformBy", spec.projection.view()); });
   }

@@ -97,6 +97,12 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
   request.collection_documents = stats.count;
   request.collection_id = execution->collection_->id;
   request.count_only = s.count_only;
+  if (!s.count_only && !execution->filter_can_fail_) {
+    execution->coverage_ = query::planner::AnalyzeCoverage(
+        *execution->filter_, s.projection.view(),
+        execution->sort_.has_value() ? &*execution->sort_ : nullptr);
+    if (execution->coverage_.possible) request.coverage = &execution->coverage_;
+  }
   execution->shape_ = query::planner::QueryShapeOf(s.filter.view(), s.sort.view(),
                                                    s.projection.view(), s.skip, s.limit);
   if (s.use_plan_cache && plan_cache != nullptr) {
@@ -113,6 +119,11 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
     RETURN_IF_ERROR(execution->OpenIndexScan(plan));
     execution->dedupe_ = execution->indexes_[plan.index].multikey;
     execution->count_scan_ = plan.count_scan && !execution->filter_can_fail_;
+    if (plan.covered) {
+      const query::planner::IndexInfo& index = execution->indexes_[plan.index];
+      execution->covered_.emplace(index.shape.key_parts,
+                                  query::planner::CoveredKeyParts(index, execution->coverage_));
+    }
     // The index yields the requested order: no blocking sort.
     if (plan.provides_sort) execution->sort_.reset();
   } else if (plan.kind == query::planner::AccessKind::kIndexUnion) {
@@ -138,6 +149,7 @@ absl::Status QueryExecution::OpenIndexScan(const query::planner::CandidatePlan& 
 }
 
 absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextFromSource() {
+  from_key_ = false;
   if (point_id_key_.has_value()) {
     source_done_ = true;  // one point read at most
     engine::RecordStore store(&engine_);
@@ -164,6 +176,15 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextFromSource(
         // The bounds are exact: the key alone says the document matches.
         static constexpr char kEmptyDocument[] = {5, 0, 0, 0, 0};
         return std::optional<absl::string_view>(absl::string_view(kEmptyDocument, 5));
+      }
+      if (covered_.has_value()) {
+        ASSIGN_OR_RETURN(std::optional<Document> rebuilt,
+                         covered_->Build(entry->key, entry->key_types));
+        if (rebuilt.has_value()) {
+          from_key_ = true;
+          point_value_.assign(reinterpret_cast<const char*>(rebuilt->data()), rebuilt->size());
+          return std::optional<absl::string_view>(point_value_);
+        }
       }
       ASSIGN_OR_RETURN(auto found, store.Get(*snapshot_, collection_->id, entry->id_key_string));
       if (!found.has_value()) {
@@ -221,7 +242,7 @@ absl::StatusOr<std::optional<absl::string_view>> QueryExecution::NextMatching() 
     if (!next.has_value()) break;
     absl::string_view candidate = *next;
     if (count_scan_) return std::optional<absl::string_view>(candidate);
-    ++docs_examined_;
+    if (!from_key_) ++docs_examined_;
     if (filter_->Matches(ViewOf(candidate))) return std::optional<absl::string_view>(candidate);
     if (filter_can_fail_) {
       // MongoDB fails the whole query when an expression cannot be evaluated.

@@ -3,10 +3,11 @@
 // The steps, in MongoDB's order: source, chosen by the cost-based planner
 // (query/planner/query_planner.h): an `_id` point read, a collection scan in `_id` order, or an
 // index scan over the filter's bounds with a fetch of each document (deduplicated for
-// multikey indexes) → filter (query/match, applied to every document the source yields, so the
-// answer never depends on the source) → sort (skipped when the index scan yields the requested
-// order; else query/sort keys, top-k when a limit is given, failing with
-// QueryExceededMemoryLimitNoDiskUseAllowed past 100 MiB) → skip → limit → projection
+// multikey indexes), or without one when the index covers the query (the key fields rebuilt
+// from typed index entries: query/exec/covered_projection.h) → filter (query/match, applied to
+// every document the source yields, so the answer never depends on the source) → sort (skipped when
+// the index scan yields the requested order; else query/sort keys, top-k when a limit is given,
+// failing with QueryExceededMemoryLimitNoDiskUseAllowed past 100 MiB) → skip → limit → projection
 // (query/projection).
 // Ownership: the execution owns copies of the filter, sort and projection documents its trees
 // point into, and a shared snapshot. Thread safety: one caller at a time.
@@ -24,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "engine/catalog.h"
 #include "engine/record_store.h"
+#include "query/exec/covered_projection.h"
 #include "query/exec/index_cursor.h"
 #include "query/match/match_expression.h"
 #include "query/planner/query_planner.h"
@@ -124,7 +126,12 @@ class QueryExecution {
   absl::flat_hash_set<std::string> seen_ids_;  // `_id` key strings returned by the index scan
   int64_t keys_examined_ = 0;                  // by finished index cursors
   std::string point_value_;
-  bool count_scan_ = false;     // each index key in the ranges is one result; nothing fetched
+  bool count_scan_ = false;  // each index key in the ranges is one result; nothing fetched
+  // Covered index scan (query/planner/covered_plan.h): the source yields documents rebuilt
+  // from the keys; an entry that cannot be rebuilt is fetched instead.
+  query::planner::CoverageRequest coverage_;
+  std::optional<query::exec::CoveredDocumentBuilder> covered_;
+  bool from_key_ = false;       // the last source document was rebuilt from a key (not examined)
   bool scan_backward_ = false;  // collection scan in descending `_id` order ($natural: -1)
   bool source_started_ = false;
   bool source_done_ = false;

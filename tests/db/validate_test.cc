@@ -443,7 +443,7 @@ TEST_F(ValidateTest, UniqueEntryNamingTheWrongId) {
   format.descending = {false};
   const std::string key = index::IndexEntryKey(format, Enc("5"), Enc("5"));
   ASSERT_EQ(key, index::UniqueProbeKey(id, Enc("5")));
-  PutIndex(key, index::IndexEntryValue(format, Enc("6")));
+  PutIndex(key, index::IndexEntryValue(format, Enc("6"), ""));
 
   Document reply = Validate();
   EXPECT_FALSE(Bool(reply, "valid"));

@@ -52,7 +52,7 @@ TEST(IndexKeyLayoutTest, GoldenBytes) {
   EXPECT_EQ(key, std::string("\x1E\x50\x80\x00\x00", 5));
   EXPECT_EQ(IndexEntryKey(format, key, IdKeyString(doc)),
             std::string("\x00\x00\x00\x07", 4) + key + IdKeyString(doc));
-  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc)), "");
+  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc), ""), "");
 }
 
 TEST(IndexKeyLayoutTest, NonUniqueRoundTrip) {
@@ -70,7 +70,7 @@ TEST(IndexKeyLayoutTest, NonUniqueRoundTrip) {
     for (const std::string& key : Keys(compound, doc)) {
       const std::string entry = IndexEntryKey(format, key, id);
       absl::StatusOr<IndexEntry> decoded =
-          DecodeIndexEntry(format, entry, IndexEntryValue(format, id));
+          DecodeIndexEntry(format, entry, IndexEntryValue(format, id, ""));
       ASSERT_OK(decoded);
       EXPECT_EQ(decoded->key, key) << json;
       EXPECT_EQ(decoded->id_key_string, id) << json;
@@ -88,7 +88,7 @@ TEST(IndexKeyLayoutTest, UniqueRoundTripAndProbe) {
   // The entry key does not depend on the document: it is the probe key.
   EXPECT_EQ(entry, UniqueProbeKey(3, key));
   EXPECT_EQ(entry, IndexPrefix(3) + key);
-  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc)), IdKeyString(doc));
+  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc), ""), IdKeyString(doc));
   absl::StatusOr<IndexEntry> decoded = DecodeIndexEntry(format, entry, IdKeyString(doc));
   ASSERT_OK(decoded);
   EXPECT_EQ(decoded->key, key);
