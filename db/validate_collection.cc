@@ -387,11 +387,10 @@ class Validator {
     const absl::string_view key =
         absl::string_view(entry.entry)
             .substr(index::kIndexIdSize, entry.key_end - index::kIndexIdSize);
-    ASSIGN_OR_RETURN(const absl::string_view unique_id_key,
-                     index::UniqueEntryIdKey(index.format(), entry.value));
-    const absl::string_view id_key = index.format().unique
-                                         ? unique_id_key
-                                         : absl::string_view(entry.entry).substr(entry.key_end);
+    absl::string_view id_key = absl::string_view(entry.entry).substr(entry.key_end);
+    if (index.format().unique) {
+      ASSIGN_OR_RETURN(id_key, index::UniqueEntryIdKey(index.format(), entry.value));
+    }
     ASSIGN_OR_RETURN(std::optional<std::string> doc, Fetch(id_key));
     Document report;
     bson_t* out = report.mutable_bson();

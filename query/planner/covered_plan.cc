@@ -12,8 +12,8 @@ namespace {
 
 // `path` is `prefix` or lies under it.
 bool PathWithin(absl::string_view path, absl::string_view prefix) {
-  return path == prefix ||
-         (path.size() > prefix.size() && absl::StartsWith(path, prefix) && path[prefix.size()] == '.');
+  return path == prefix || (path.size() > prefix.size() && absl::StartsWith(path, prefix) &&
+                            path[prefix.size()] == '.');
 }
 
 // Collects the filter's paths; false when a node reads more than its paths.

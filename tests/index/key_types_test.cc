@@ -100,98 +100,165 @@ std::vector<Case> Cases() {
   bson_oid_init_from_string(&oid, "0123456789abcdef01234567");
   const uint8_t binary[] = {1, 2, 0, 255};
   std::vector<Case> cases = {
-      {"int32 1", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_INT32(b, "a", 1); }, true},
-      {"int32 min", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_INT32(b, "a", INT32_MIN); }, true},
-      {"int64 1", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_INT64(b, "a", 1); }, true},
-      {"int64 max", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_INT64(b, "a", INT64_MAX); }, true},
-      {"int64 -2^62", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_INT64(b, "a", -(int64_t{1} << 62)); }, true},
-      {"double 1.0", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", 1.0); }, true},
-      {"double 0.0", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", 0.0); }, true},
-      {"double -0.0", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", -0.0); }, true},
-      {"double -1.5", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", -1.5); }, true},
-      {"double 2^70", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", std::ldexp(1.0, 70)); }, true},
+      {"int32 1",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_INT32(b, "a", 1);
+       },
+       true},
+      {"int32 min",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_INT32(b, "a", INT32_MIN);
+       },
+       true},
+      {"int64 1",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_INT64(b, "a", 1);
+       },
+       true},
+      {"int64 max",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_INT64(b, "a", INT64_MAX);
+       },
+       true},
+      {"int64 -2^62",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_INT64(b, "a", -(int64_t{1} << 62));
+       },
+       true},
+      {"double 1.0",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", 1.0);
+       },
+       true},
+      {"double 0.0",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", 0.0);
+       },
+       true},
+      {"double -0.0",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", -0.0);
+       },
+       true},
+      {"double -1.5",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", -1.5);
+       },
+       true},
+      {"double 2^70",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", std::ldexp(1.0, 70));
+       },
+       true},
       {"double min subnormal",
        [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", std::numeric_limits<double>::denorm_min()); },
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", std::numeric_limits<double>::denorm_min());
+       },
        true},
       {"double inf",
        [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", std::numeric_limits<double>::infinity()); },
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", std::numeric_limits<double>::infinity());
+       },
        true},
       {"double -inf",
        [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", -std::numeric_limits<double>::infinity()); },
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", -std::numeric_limits<double>::infinity());
+       },
        true},
       {"double NaN",
        [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", std::numeric_limits<double>::quiet_NaN()); },
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", std::numeric_limits<double>::quiet_NaN());
+       },
        true},
-      {"double NaN with payload", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", NaNWithPayload()); },
+      {"double NaN with payload",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DOUBLE(b, "a", NaNWithPayload());
+       },
        false},
       {"decimal 1",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_decimal128_t d = Decimal("1");
          BSON_APPEND_DECIMAL128(b, "a", &d);
        },
        true},
       {"decimal 0.1",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_decimal128_t d = Decimal("0.1");
          BSON_APPEND_DECIMAL128(b, "a", &d);
        },
        true},
       {"decimal 34 digits",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_decimal128_t d = Decimal("1234567890123456789012345678901234");
          BSON_APPEND_DECIMAL128(b, "a", &d);
        },
        true},
       {"decimal 1E+400",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_decimal128_t d = Decimal("1E+400");
          BSON_APPEND_DECIMAL128(b, "a", &d);
        },
        true},
       {"decimal 1.00 (another cohort)",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_decimal128_t d = Decimal("1.00");
          BSON_APPEND_DECIMAL128(b, "a", &d);
        },
        false},
       {"decimal -0",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_decimal128_t d = Decimal("-0");
          BSON_APPEND_DECIMAL128(b, "a", &d);
        },
        false},
-      {"string", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_UTF8(b, "a", "héllo"); }, true},
-      {"string with NUL", [](Document* target) {
-  bson_t* b = target->mutable_bson(); bson_append_utf8(b, "a", 1, "x\0y", 3); }, true},
-      {"empty string", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_UTF8(b, "a", ""); }, true},
-      {"symbol", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_SYMBOL(b, "a", "sym"); }, true},
+      {"string",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_UTF8(b, "a", "héllo");
+       },
+       true},
+      {"string with NUL",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         bson_append_utf8(b, "a", 1, "x\0y", 3);
+       },
+       true},
+      {"empty string",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_UTF8(b, "a", "");
+       },
+       true},
+      {"symbol",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_SYMBOL(b, "a", "sym");
+       },
+       true},
       {"document of ints and strings",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_t sub;
          BSON_APPEND_DOCUMENT_BEGIN(b, "a", &sub);
          BSON_APPEND_INT32(&sub, "x", 1);
@@ -201,15 +268,16 @@ std::vector<Case> Cases() {
        true},
       {"document holding a double 1.0",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_t sub;
          BSON_APPEND_DOCUMENT_BEGIN(b, "a", &sub);
          BSON_APPEND_DOUBLE(&sub, "x", 1.0);
          bson_append_document_end(b, &sub);
        },
        false},
-      {"array", [](Document* target) {
-  bson_t* b = target->mutable_bson();
+      {"array",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
          bson_t sub;
          BSON_APPEND_ARRAY_BEGIN(b, "a", &sub);
          BSON_APPEND_INT32(&sub, "0", 1);
@@ -218,43 +286,97 @@ std::vector<Case> Cases() {
        false},
       {"binary subtype 0",
        [binary](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_BINARY(b, "a", BSON_SUBTYPE_BINARY, binary, 4); }, true},
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_BINARY(b, "a", BSON_SUBTYPE_BINARY, binary, 4);
+       },
+       true},
       {"binary subtype 4 (uuid)",
        [binary](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_BINARY(b, "a", BSON_SUBTYPE_UUID, binary, 4); }, true},
-      {"objectid", [oid](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_OID(b, "a", &oid); }, true},
-      {"bool true", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_BOOL(b, "a", true); }, true},
-      {"bool false", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_BOOL(b, "a", false); }, true},
-      {"date", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DATE_TIME(b, "a", -123456789); }, true},
-      {"timestamp", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_TIMESTAMP(b, "a", 7, 9); }, true},
-      {"regex", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_REGEX(b, "a", "^a.c", "im"); }, true},
-      {"dbpointer", [oid](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DBPOINTER(b, "a", "db.coll", &oid); }, true},
-      {"code", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_CODE(b, "a", "function() {}"); }, true},
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_BINARY(b, "a", BSON_SUBTYPE_UUID, binary, 4);
+       },
+       true},
+      {"objectid",
+       [oid](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_OID(b, "a", &oid);
+       },
+       true},
+      {"bool true",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_BOOL(b, "a", true);
+       },
+       true},
+      {"bool false",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_BOOL(b, "a", false);
+       },
+       true},
+      {"date",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DATE_TIME(b, "a", -123456789);
+       },
+       true},
+      {"timestamp",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_TIMESTAMP(b, "a", 7, 9);
+       },
+       true},
+      {"regex",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_REGEX(b, "a", "^a.c", "im");
+       },
+       true},
+      {"dbpointer",
+       [oid](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_DBPOINTER(b, "a", "db.coll", &oid);
+       },
+       true},
+      {"code",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_CODE(b, "a", "function() {}");
+       },
+       true},
       {"code with scope",
        [](Document* target) {
-  bson_t* b = target->mutable_bson();
+         bson_t* b = target->mutable_bson();
          bson_t scope = BSON_INITIALIZER;
          BSON_APPEND_INT32(&scope, "k", 2);
          BSON_APPEND_CODE_WITH_SCOPE(b, "a", "f()", &scope);
          bson_destroy(&scope);
        },
        true},
-      {"minkey", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_MINKEY(b, "a"); }, true},
-      {"maxkey", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_MAXKEY(b, "a"); }, true},
-      {"null", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_NULL(b, "a"); }, true},
-      {"undefined", [](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_UNDEFINED(b, "a"); }, true},
+      {"minkey",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_MINKEY(b, "a");
+       },
+       true},
+      {"maxkey",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_MAXKEY(b, "a");
+       },
+       true},
+      {"null",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_NULL(b, "a");
+       },
+       true},
+      {"undefined",
+       [](Document* target) {
+         bson_t* b = target->mutable_bson();
+         BSON_APPEND_UNDEFINED(b, "a");
+       },
+       true},
   };
   return cases;
 }
@@ -278,13 +400,21 @@ TEST(KeyTypesTest, EveryTypeRoundTripsByteForByteOrIsMarkedNotRebuildable) {
 TEST(KeyTypesTest, NumbersThatShareAKeyKeepTheirTypes) {
   // int32 1, int64 1 and double 1.0 have one key string; their codes tell them apart.
   const Document i32 = DocWith([](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_INT32(b, "a", 1); });
+    bson_t* b = target->mutable_bson();
+    BSON_APPEND_INT32(b, "a", 1);
+  });
   const Document i64 = DocWith([](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_INT64(b, "a", 1); });
+    bson_t* b = target->mutable_bson();
+    BSON_APPEND_INT64(b, "a", 1);
+  });
   const Document dbl = DocWith([](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", 1.0); });
+    bson_t* b = target->mutable_bson();
+    BSON_APPEND_DOUBLE(b, "a", 1.0);
+  });
   const Document neg = DocWith([](Document* target) {
-  bson_t* b = target->mutable_bson(); BSON_APPEND_DOUBLE(b, "a", -0.0); });
+    bson_t* b = target->mutable_bson();
+    BSON_APPEND_DOUBLE(b, "a", -0.0);
+  });
   EXPECT_EQ(Trip(i32, 1).code, BSON_TYPE_INT32);
   EXPECT_EQ(Trip(i64, 1).code, BSON_TYPE_INT64);
   EXPECT_EQ(Trip(dbl, 1).code, BSON_TYPE_DOUBLE);
@@ -320,7 +450,8 @@ TEST(KeyTypesTest, MissingPathsRecordTheirExistingPrefix) {
 
 TEST(KeyTypesTest, MultikeyDocumentsAreNotRebuildable) {
   const IndexSpec spec = TypedSpec(R"({"a": 1, "b": 1})");
-  absl::StatusOr<IndexKeys> many = KeyGenerator(spec).Generate(Json(R"({"a": [1, 2], "b": 3})").view());
+  absl::StatusOr<IndexKeys> many =
+      KeyGenerator(spec).Generate(Json(R"({"a": [1, 2], "b": 3})").view());
   ASSERT_TRUE(many.ok());
   ASSERT_EQ(many->keys.size(), 2u);
   for (const std::string& types : many->key_types) {
