@@ -34,18 +34,17 @@ std::unique_ptr<PlanStage> WithDetails(std::unique_ptr<PlanStage> stage, AppendF
 absl::StatusOr<std::unique_ptr<PlanStage>> IndexScan(const PlanStageParams& p,
                                                      const CandidatePlan& scan, bool count) {
   const query::planner::IndexInfo& index = (*p.indexes)[scan.index];
-  ASSIGN_OR_RETURN(std::unique_ptr<query::exec::IndexCursor> cursor,
-                   query::exec::IndexCursor::Create(*p.engine, p.snapshot, index.format,
-                                                    scan.ranges, scan.bounds.bounds,
-                                                    scan.backward));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<query::exec::IndexCursor> cursor,
+      query::exec::IndexCursor::Create(*p.engine, p.snapshot, index.format, scan.ranges,
+                                       scan.bounds.bounds, scan.backward));
   std::unique_ptr<PlanStage> stage;
   if (count) {
     stage = query::exec::MakeCountScanStage(std::move(cursor));
   } else {
     stage = std::make_unique<query::exec::IndexScanStage>(std::move(cursor), index.multikey);
   }
-  return WithDetails(std::move(stage),
-                     [&](bson_t* b) { AppendIndexScanFields(scan, index, b); });
+  return WithDetails(std::move(stage), [&](bson_t* b) { AppendIndexScanFields(scan, index, b); });
 }
 
 }  // namespace
@@ -61,8 +60,8 @@ absl::StatusOr<std::unique_ptr<PlanStage>> BuildPlanStages(const PlanStageParams
   std::unique_ptr<PlanStage> root;
   switch (plan.kind) {
     case AccessKind::kIdPoint:
-      root = std::make_unique<query::exec::IdHackStage>(source, p.point_id_key.value_or(""),
-                                                        filter);
+      root =
+          std::make_unique<query::exec::IdHackStage>(source, p.point_id_key.value_or(""), filter);
       break;
     case AccessKind::kCollectionScan:
       root = WithDetails(
@@ -89,9 +88,8 @@ absl::StatusOr<std::unique_ptr<PlanStage>> BuildPlanStages(const PlanStageParams
         break;
       }
       ASSIGN_OR_RETURN(std::unique_ptr<PlanStage> scan, IndexScan(p, plan, /*count=*/false));
-      root = WithDetails(
-          std::make_unique<query::exec::FetchStage>(std::move(scan), source, filter),
-          filter_field);
+      root = WithDetails(std::make_unique<query::exec::FetchStage>(std::move(scan), source, filter),
+                         filter_field);
       break;
     }
     case AccessKind::kIndexUnion: {
@@ -111,16 +109,15 @@ absl::StatusOr<std::unique_ptr<PlanStage>> BuildPlanStages(const PlanStageParams
     query::sort::ExternalSorterOptions options = p.sort_options;
     if (p.limit > 0) options.limit = static_cast<size_t>(p.skip + p.limit);
     const size_t mem_limit = options.memory_limit_bytes;
-    root = WithDetails(
-        std::make_unique<query::exec::SortStage>(
-            std::move(root), p.sort, std::move(options),
-            "Executor error during find command :: caused by :: "),
-        [&](bson_t* b) {
-          AppendDoc(b, "sortPattern", p.sort_document);
-          bson_append_int64(b, "memLimit", -1, static_cast<int64_t>(mem_limit));
-          if (p.limit > 0) bson_append_int64(b, "limitAmount", -1, p.skip + p.limit);
-          bson_append_utf8(b, "type", -1, "simple", -1);
-        });
+    root = WithDetails(std::make_unique<query::exec::SortStage>(
+                           std::move(root), p.sort, std::move(options),
+                           "Executor error during find command :: caused by :: "),
+                       [&](bson_t* b) {
+                         AppendDoc(b, "sortPattern", p.sort_document);
+                         bson_append_int64(b, "memLimit", -1, static_cast<int64_t>(mem_limit));
+                         if (p.limit > 0) bson_append_int64(b, "limitAmount", -1, p.skip + p.limit);
+                         bson_append_utf8(b, "type", -1, "simple", -1);
+                       });
   }
   if (p.skip > 0) {
     root = WithDetails(std::make_unique<query::exec::SkipStage>(std::move(root), p.skip),

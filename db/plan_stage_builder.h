@@ -50,7 +50,7 @@ struct PlanStageParams {
   DocumentView sort_document;
   query::sort::ExternalSorterOptions sort_options;  // limit is set by the builder
   int64_t skip = 0;
-  int64_t limit = 0;  // 0: none
+  int64_t limit = 0;                                          // 0: none
   const query::projection::Projection* projection = nullptr;  // null: whole documents
   DocumentView projection_document;
   bool count_scan = false;  // kIndexScan: count keys (COUNT_SCAN)

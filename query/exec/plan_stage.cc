@@ -11,10 +11,9 @@ absl::StatusOr<StageState> PlanStage::Work() {
   StageRow row;
   absl::StatusOr<StageState> state = DoWork(&row);
   if (timing_) {
-    stats_.execution_nanos +=
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                             started)
-            .count();
+    stats_.execution_nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count();
   }
   if (!state.ok()) return state;
   switch (*state) {

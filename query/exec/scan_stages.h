@@ -62,8 +62,7 @@ class CollectionScanStage final : public PlanStage {
 class ClusteredScanStage final : public PlanStage {
  public:
   // `ranges`: ascending, disjoint ranges of `_id` key strings.
-  ClusteredScanStage(DocumentSource source, std::vector<index::KeyRange> ranges,
-                     StageFilter filter)
+  ClusteredScanStage(DocumentSource source, std::vector<index::KeyRange> ranges, StageFilter filter)
       : PlanStage("CLUSTERED_IXSCAN"),
         source_(std::move(source)),
         ranges_(std::move(ranges)),
@@ -86,7 +85,10 @@ class ClusteredScanStage final : public PlanStage {
 class IdHackStage final : public PlanStage {
  public:
   IdHackStage(DocumentSource source, std::string id_key, StageFilter filter)
-      : PlanStage("IDHACK"), source_(std::move(source)), id_key_(std::move(id_key)), filter_(filter) {}
+      : PlanStage("IDHACK"),
+        source_(std::move(source)),
+        id_key_(std::move(id_key)),
+        filter_(filter) {}
   bool ShowsKeysExamined() const override { return true; }
   bool ShowsDocsExamined() const override { return true; }
   void Release() override;

@@ -86,7 +86,7 @@ class ExternalSorter {
   size_t next_ = 0;
   // Merge state.
   std::vector<Run> runs_;
-  std::vector<size_t> heap_;  // run indexes
+  std::vector<size_t> heap_;        // run indexes
   std::optional<size_t> last_run_;  // the run whose record Next returned last
   size_t returned_ = 0;
 };
