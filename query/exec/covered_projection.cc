@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "engine/record_store.h"
 #include "index/key_string_skip.h"
 #include "index/key_types.h"
 
@@ -89,6 +90,44 @@ absl::StatusOr<std::optional<Document>> CoveredDocumentBuilder::Build(
   Document out;
   Serialize(root, out.mutable_bson());
   return std::optional<Document>(std::move(out));
+}
+
+absl::StatusOr<StageState> CoveredIndexScanStage::DoWork(StageRow* row) {
+  if (done_) return StageState::kEof;
+  absl::StatusOr<std::optional<IndexCursor::Entry>> entry = cursor_->Next();
+  stats_.keys_examined = cursor_->keys_examined();
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) {
+    Release();
+    return StageState::kEof;
+  }
+  const IndexCursor::Entry& e = **entry;
+  ASSIGN_OR_RETURN(std::optional<Document> rebuilt, builder_.Build(e.key, e.key_types));
+  if (rebuilt.has_value()) {
+    value_.assign(reinterpret_cast<const char*>(rebuilt->data()), rebuilt->size());
+  } else {
+    engine::RecordStore store(source_.engine);
+    ASSIGN_OR_RETURN(std::optional<std::string> found,
+                     store.Get(*source_.snapshot, source_.collection, e.id_key_string));
+    if (!found.has_value()) {
+      return absl::DataLossError("an index entry names a document that does not exist");
+    }
+    value_ = std::move(*found);
+    ++stats_.docs_examined;
+  }
+  row->doc = value_;
+  row->index_key = e.key;
+  row->id_key = e.id_key_string;
+  ASSIGN_OR_RETURN(const bool matches, filter_.Matches(row->doc));
+  return matches ? StageState::kAdvanced : StageState::kNeedTime;
+}
+
+void CoveredIndexScanStage::Release() {
+  done_ = true;
+  cursor_.reset();
+  source_.snapshot.reset();
+  value_ = std::string();
+  PlanStage::Release();
 }
 
 }  // namespace strata::query::exec

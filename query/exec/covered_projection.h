@@ -8,7 +8,14 @@
 // part whose path is missing from the document is left out, its existing leading components
 // kept as (possibly empty) documents, so an inclusion projection answers as on the original.
 //
-// Thread safety: immutable after construction; Build may run concurrently.
+// CoveredIndexScanStage: the IXSCAN of a covered plan. For each index entry in the scan ranges
+// it hands up the rebuilt document (row.doc, with the key and `_id` key string), after the
+// query's whole filter accepted it; an entry that cannot be rebuilt has its document fetched
+// instead (counted in docsExamined, which is 0 when every entry rebuilds). keysExamined counts
+// every key read. The index is not multikey (the planner's rule), so no deduplication.
+//
+// Thread safety: the builder is immutable after construction and Build may run concurrently;
+// a stage belongs to one operation (plan_stage.h).
 #ifndef STRATA_QUERY_EXEC_COVERED_PROJECTION_H_
 #define STRATA_QUERY_EXEC_COVERED_PROJECTION_H_
 
@@ -18,6 +25,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "index/index_spec.h"
+#include "query/exec/index_cursor.h"
+#include "query/exec/plan_stage.h"
+#include "query/exec/scan_stages.h"
+#include "query/exec/stage_filter.h"
 #include "strata/document.h"
 
 namespace strata::query::exec {
@@ -36,6 +47,33 @@ class CoveredDocumentBuilder {
  private:
   const std::vector<index::KeyPart> parts_;
   const std::vector<bool> wanted_;
+};
+
+class CoveredIndexScanStage final : public PlanStage {
+ public:
+  // `source`: where to fetch a document whose entry cannot be rebuilt; the engine and the
+  // filter's match tree are borrowed (they must outlive the stage).
+  CoveredIndexScanStage(std::unique_ptr<IndexCursor> cursor, CoveredDocumentBuilder builder,
+                        DocumentSource source, StageFilter filter)
+      : PlanStage("IXSCAN"),
+        cursor_(std::move(cursor)),
+        builder_(std::move(builder)),
+        source_(std::move(source)),
+        filter_(filter) {}
+  bool ShowsKeysExamined() const override { return true; }
+  bool ShowsDocsExamined() const override { return true; }
+  void Release() override;
+
+ protected:
+  absl::StatusOr<StageState> DoWork(StageRow* row) override;
+
+ private:
+  std::unique_ptr<IndexCursor> cursor_;
+  const CoveredDocumentBuilder builder_;
+  DocumentSource source_;
+  const StageFilter filter_;
+  std::string value_;  // the last row's document bytes
+  bool done_ = false;
 };
 
 }  // namespace strata::query::exec

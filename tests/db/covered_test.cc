@@ -203,13 +203,14 @@ TEST_F(CoveredTest, PlanChoiceTable) {
     bool covered;
   } cases[] = {
       // Key fields only, `_id` excluded.
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": 1, "_id": 0}})", true},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": 1, "_id": 0}})", true},
       {R"("filter": {"n": 7}, "projection": {"n": 1, "k": 1, "_id": 0}})", true},
       {R"("filter": {"n": 7, "k": {"$gt": 3}}, "projection": {"k": 1, "_id": 0}})", true},
       // A residual predicate on a key field is evaluated on the rebuilt keys.
-      {R"("filter": {"n": {"$gt": 5}, "k": {"$mod": [3, 1]}}, "projection": {"n": 1, "_id": 0}})",
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}, "k": {"$mod": [3, 1]}}, "projection": {"n": 1, "_id": 0}})",
        true},
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": 1, "_id": 0}, "sort": {"k": 1}})", true},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": 1, "_id": 0}, "sort": {"k": 1}})",
+       true},
       {R"("filter": {"k": 3}, "projection": {"d.e": 1, "_id": 0}, "hint": "k_de_df"})", true},
       {R"("filter": {"k": 3, "d.e": {"$gte": 2}}, "projection": {"d": {"f": 1}, "_id": 0},
           "hint": "k_de_df"})",
@@ -219,24 +220,29 @@ TEST_F(CoveredTest, PlanChoiceTable) {
           "hint": "id_k"})",
        true},
       // A hint still forces the index (and is covered when it can be).
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": 1, "_id": 0}, "hint": "n_k"})", true},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": 1, "_id": 0}, "hint": "n_k"})",
+       true},
       // `_id` returned but not a key part.
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": 1}})", false},
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": 1, "_id": 1}})", false},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": 1}})", false},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": 1, "_id": 1}})", false},
       // A non-key field in the projection, the filter or the sort.
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": 1, "tags": 1, "_id": 0}})", false},
-      {R"("filter": {"n": {"$gt": 5}, "tags": 1}, "projection": {"n": 1, "_id": 0}})", false},
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": 1, "_id": 0}, "sort": {"tags": 1}})",
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": 1, "tags": 1, "_id": 0}})",
+       false},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}, "tags": 1}, "projection": {"n": 1, "_id": 0}})",
+       false},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": 1, "_id": 0}, "sort": {"tags": 1}})",
        false},
       // A prefix of a key path needs the whole embedded document.
       {R"("filter": {"k": 3}, "projection": {"d": 1, "_id": 0}, "hint": "k_de_df"})", false},
       // Exclusion, computed and positional projections; no projection.
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"_id": 0, "tags": 0}})", false},
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": 1, "_id": 0, "x": "$n"}})", false},
-      {R"("filter": {"n": {"$gt": 5}}, "projection": {"n": {"$slice": 1}, "_id": 0}})", false},
-      {R"("filter": {"n": {"$gt": 5}}})", false},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"_id": 0, "tags": 0}})", false},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": 1, "_id": 0, "x": "$n"}})",
+       false},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}, "projection": {"n": {"$slice": 1}, "_id": 0}})",
+       false},
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}}})", false},
       // $expr reads the whole document.
-      {R"("filter": {"n": {"$gt": 5}, "$expr": {"$gt": ["$k", 2]}}, "projection": {"n": 1, "_id": 0}})",
+      {R"("filter": {"n": {"$gte": 5, "$lt": 30}, "$expr": {"$gt": ["$k", 2]}}, "projection": {"n": 1, "_id": 0}})",
        false},
       // Multikey index.
       {R"("filter": {"tags": 1}, "projection": {"tags": 1, "_id": 0}})", false},
