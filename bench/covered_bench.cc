@@ -119,7 +119,8 @@ int main() {
       }
       MustRun(*db, absl::StrCat(R"({"insert": "docs", "documents": [)", docs, "]}"));
     }
-    MustRun(*db, R"({"createIndexes": "docs", "indexes": [{"key": {"a": 1, "b": 1}, "name": "a_b"}]})");
+    MustRun(*db,
+            R"({"createIndexes": "docs", "indexes": [{"key": {"a": 1, "b": 1}, "name": "a_b"}]})");
     std::printf("covered_bench: %lld documents, %d rounds\n", static_cast<long long>(n), rounds);
 
     const std::vector<Query> queries = {
@@ -129,17 +130,19 @@ int main() {
          absl::StrCat(R"({"a": {"$gte": 0, "$lt": )", n / 10, R"(}, "b": {"$lt": 100}})")},
         {"whole index", R"({"a": {"$gte": 0}})"},
     };
-    std::printf("\n| query | rows | covered ms | fetching ms | fetching / covered |\n"
-                "| --- | --- | --- | --- | --- |\n");
+    std::printf(
+        "\n| query | rows | covered ms | fetching ms | fetching / covered |\n"
+        "| --- | --- | --- | --- | --- |\n");
     for (const Query& query : queries) {
       const std::string covered = absl::StrCat(
           R"({"find": "docs", "filter": )", query.filter,
           R"(, "projection": {"a": 1, "b": 1, "_id": 0}, "hint": "a_b", "batchSize": 1000})");
-      const std::string fetching = absl::StrCat(
-          R"({"find": "docs", "filter": )", query.filter,
-          R"(, "projection": {"a": 1, "b": 1}, "hint": "a_b", "batchSize": 1000})");
+      const std::string fetching =
+          absl::StrCat(R"({"find": "docs", "filter": )", query.filter,
+                       R"(, "projection": {"a": 1, "b": 1}, "hint": "a_b", "batchSize": 1000})");
       const std::string covered_explain =
-          MustRun(*db, absl::StrCat(R"({"explain": )", covered, R"(, "verbosity": "executionStats"})"))
+          MustRun(*db,
+                  absl::StrCat(R"({"explain": )", covered, R"(, "verbosity": "executionStats"})"))
               .ToJson();
       const std::string fetching_explain =
           MustRun(*db,
