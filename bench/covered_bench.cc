@@ -4,10 +4,10 @@
 // Index {a: 1, b: 1}. Each query runs hinted to that index twice: projection {a: 1, b: 1,
 // _id: 0} (covered) and {a: 1, b: 1} (returning `_id`, which the index lacks, so each entry's
 // document is fetched, in random `_id` order since `a` is a permutation). Both run through
-// Database::RunCommand to exhaustion (batchSize 1000, getMore until the cursor is done),
-// interleaved, STRATA_BENCH_RUNS rounds (default 7); the report is each plan's median and the
-// fetching / covered ratio. Explain checks the shapes (and totalDocsExamined 0 when covered)
-// before timing. A plain main() program. See bench/README.md.
+// Database::RunCommand to exhaustion (batchSize STRATA_BENCH_BATCH, default 1000; getMore until the
+// cursor is done), interleaved, STRATA_BENCH_RUNS rounds (default 7); the report is each plan's
+// median and the fetching / covered ratio. Explain checks the shapes (and totalDocsExamined 0 when
+// covered) before timing. A plain main() program. See bench/README.md.
 #include <bson/bson.h>
 #include <stdlib.h>
 
@@ -41,6 +41,9 @@ int64_t EnvInt(const char* name, int64_t fallback) {
   const char* value = std::getenv(name);
   return value == nullptr || *value == '\0' ? fallback : std::strtoll(value, nullptr, 10);
 }
+
+// find's and getMore's batchSize: STRATA_BENCH_BATCH (default 1000).
+int64_t BatchSize() { return EnvInt("STRATA_BENCH_BATCH", 1000); }
 
 Document Json(const std::string& json) {
   auto doc = Document::FromJson(json);
@@ -76,8 +79,9 @@ double RunFind(strata::Database& db, const std::string& find, int64_t* returned)
       id = bson_iter_as_int64(&array);
     }
     if (id == 0) break;
-    reply = MustRun(db, absl::StrCat(R"({"getMore": {"$numberLong": ")", id,
-                                     R"("}, "collection": "docs", "batchSize": 1000})"));
+    reply =
+        MustRun(db, absl::StrCat(R"({"getMore": {"$numberLong": ")", id,
+                                 R"("}, "collection": "docs", "batchSize": )", BatchSize(), "}"));
     batch = "cursor.nextBatch";
   }
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -136,10 +140,11 @@ int main() {
     for (const Query& query : queries) {
       const std::string covered = absl::StrCat(
           R"({"find": "docs", "filter": )", query.filter,
-          R"(, "projection": {"a": 1, "b": 1, "_id": 0}, "hint": "a_b", "batchSize": 1000})");
-      const std::string fetching =
-          absl::StrCat(R"({"find": "docs", "filter": )", query.filter,
-                       R"(, "projection": {"a": 1, "b": 1}, "hint": "a_b", "batchSize": 1000})");
+          R"(, "projection": {"a": 1, "b": 1, "_id": 0}, "hint": "a_b", "batchSize": )",
+          BatchSize(), "}");
+      const std::string fetching = absl::StrCat(
+          R"({"find": "docs", "filter": )", query.filter,
+          R"(, "projection": {"a": 1, "b": 1}, "hint": "a_b", "batchSize": )", BatchSize(), "}");
       const std::string covered_explain =
           MustRun(*db,
                   absl::StrCat(R"({"explain": )", covered, R"(, "verbosity": "executionStats"})"))
