@@ -31,9 +31,19 @@ class FindSortSpillTest : public ::testing::Test {
     ASSERT_OK(db);
     db_ = *std::move(db);
     // 3000 documents (~400 KB): k cycles through mixed BSON types with many duplicates.
-    const char* values[] = {"1",     "2.5",   R"("b")",  "null", R"({"x": 1})", "true",
-                            "1.0",   R"("a")", "[3, 1]", "-7",   R"({"$numberLong": "2"})",
-                            "false", R"("B")"};
+    const char* values[] = {"1",
+                            "2.5",
+                            R"("b")",
+                            "null",
+                            R"({"x": 1})",
+                            "true",
+                            "1.0",
+                            R"("a")",
+                            "[3, 1]",
+                            "-7",
+                            R"({"$numberLong": "2"})",
+                            "false",
+                            R"("B")"};
     std::string docs;
     for (int i = 0; i < 3000; ++i) {
       std::string k = i % 17 == 0 ? "" : absl::StrCat(R"(, "k": )", values[(i * 7) % 13]);
@@ -87,9 +97,8 @@ class FindSortSpillTest : public ::testing::Test {
       auto next = (*execution)->Next();
       EXPECT_OK(next);
       if (!next.ok() || !next->has_value()) break;
-      out.push_back(
-          DocumentView(reinterpret_cast<const uint8_t*>((*next)->data()), (*next)->size())
-              .ToJson());
+      out.push_back(DocumentView(reinterpret_cast<const uint8_t*>((*next)->data()), (*next)->size())
+                        .ToJson());
     }
     return out;
   }
@@ -115,24 +124,22 @@ TEST_F(FindSortSpillTest, SpilledSortReturnsTheInMemoryOrder) {
     int64_t skip;
     int64_t limit;
   };
-  const Case cases[] = {{R"({"k": 1})", 0, 0},         {R"({"k": -1})", 0, 0},
+  const Case cases[] = {{R"({"k": 1})", 0, 0},          {R"({"k": -1})", 0, 0},
                         {R"({"g": 1, "k": -1})", 0, 0}, {R"({"k": 1, "g": -1})", 7, 0},
                         {R"({"k": -1})", 10, 1500},     {R"({"g": -1, "_id": 1})", 0, 2900}};
   for (const Case& c : cases) {
     const std::vector<std::string> expected = InMemory(c.sort, c.skip, c.limit);
-    ASSERT_EQ(expected.size(),
-              static_cast<size_t>(c.limit > 0 ? c.limit : 3000 - c.skip))
+    ASSERT_EQ(expected.size(), static_cast<size_t>(c.limit > 0 ? c.limit : 3000 - c.skip))
         << c.sort;
     const std::string find =
-        absl::StrCat(R"({"find": "c", "sort": )", c.sort, R"(, "skip": )", c.skip,
-                     R"(, "limit": )", c.limit, R"(, "batchSize": 5000, "allowDiskUse": true})");
+        absl::StrCat(R"({"find": "c", "sort": )", c.sort, R"(, "skip": )", c.skip, R"(, "limit": )",
+                     c.limit, R"(, "batchSize": 5000, "allowDiskUse": true})");
     Document reply = Dispatch(*db_, Json(find).view());
     EXPECT_EQ(Batch(reply), expected) << c.sort;
     EXPECT_EQ(TempFiles(), 0u) << c.sort;
     // Without allowDiskUse the same sort fails.
-    const std::string no_disk =
-        absl::StrCat(R"({"find": "c", "sort": )", c.sort, R"(, "skip": )", c.skip,
-                     R"(, "limit": )", c.limit, "}");
+    const std::string no_disk = absl::StrCat(R"({"find": "c", "sort": )", c.sort, R"(, "skip": )",
+                                             c.skip, R"(, "limit": )", c.limit, "}");
     EXPECT_THAT(Run(no_disk), HasSubstr(R"("code": 292)")) << c.sort;
     EXPECT_THAT(Run(no_disk), HasSubstr("Sort exceeded memory limit of 65536 bytes"));
   }
@@ -155,8 +162,8 @@ TEST_F(FindSortSpillTest, ExplainShowsTheSpills) {
 
 TEST_F(FindSortSpillTest, KilledCursorRemovesItsSpillFiles) {
   Document reply = Dispatch(
-      *db_, Json(R"({"find": "c", "sort": {"k": -1}, "batchSize": 10, "allowDiskUse": true})")
-                .view());
+      *db_,
+      Json(R"({"find": "c", "sort": {"k": -1}, "batchSize": 10, "allowDiskUse": true})").view());
   EXPECT_EQ(Batch(reply).size(), 10u);
   bson_iter_t it;
   ASSERT_TRUE(bson_iter_init(&it, reply.bson()) &&
@@ -164,14 +171,14 @@ TEST_F(FindSortSpillTest, KilledCursorRemovesItsSpillFiles) {
   const int64_t id = bson_iter_as_int64(&it);
   ASSERT_NE(id, 0);
   EXPECT_GT(TempFiles(), 0u);  // the runs being merged
-  EXPECT_THAT(Run(absl::StrCat(R"({"killCursors": "c", "cursors": [{"$numberLong": ")", id,
-                               R"("}]})")),
-              HasSubstr(R"("cursorsKilled": [)"));
+  EXPECT_THAT(
+      Run(absl::StrCat(R"({"killCursors": "c", "cursors": [{"$numberLong": ")", id, R"("}]})")),
+      HasSubstr(R"("cursorsKilled": [)"));
   EXPECT_EQ(TempFiles(), 0u);
   // A cursor read to its end removes them too.
   reply = Dispatch(
-      *db_, Json(R"({"find": "c", "sort": {"k": 1}, "batchSize": 10, "allowDiskUse": true})")
-                .view());
+      *db_,
+      Json(R"({"find": "c", "sort": {"k": 1}, "batchSize": 10, "allowDiskUse": true})").view());
   ASSERT_TRUE(bson_iter_init(&it, reply.bson()) &&
               bson_iter_find_descendant(&it, "cursor.id", &it));
   const int64_t second = bson_iter_as_int64(&it);

@@ -103,8 +103,8 @@ class ScanStagesTest : public ::testing::Test {
     // 10 documents: a = _id % 3, tags = [_id % 2, 5] (multikey).
     std::string docs;
     for (int i = 0; i < 10; ++i) {
-      absl::StrAppend(&docs, i ? ", " : "", R"({"_id": )", i, R"(, "a": )", i % 3,
-                      R"(, "tags": [)", i % 2, ", 5]}");
+      absl::StrAppend(&docs, i ? ", " : "", R"({"_id": )", i, R"(, "a": )", i % 3, R"(, "tags": [)",
+                      i % 2, ", 5]}");
     }
     ASSERT_THAT(Run(absl::StrCat(R"({"insert": "c", "documents": [)", docs, "]}")),
                 HasSubstr(R"("n": 10)"));
@@ -144,8 +144,8 @@ class ScanStagesTest : public ::testing::Test {
   }
   std::unique_ptr<IndexScanStage> FullIndexScan(const std::string& name, bool backward = false) {
     const auto& index = Index(name);
-    auto cursor = IndexCursor::FullScan(db_->engine(), db_->engine().GetSnapshot(), index.format,
-                                        backward);
+    auto cursor =
+        IndexCursor::FullScan(db_->engine(), db_->engine().GetSnapshot(), index.format, backward);
     EXPECT_TRUE(cursor.ok());
     return std::make_unique<IndexScanStage>(*std::move(cursor), index.multikey);
   }
