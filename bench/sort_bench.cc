@@ -62,7 +62,7 @@ std::pair<int64_t, uint64_t> RunFind(strata::Database& db, const std::string& so
   Document reply = db.RunCommand(Parse(absl::StrCat(R"({"find": "c", "sort": )", sort,
                                                     R"(, "batchSize": 10000, "allowDiskUse": )",
                                                     allow_disk_use ? "true" : "false", "}"))
-                                         .view());
+                                     .view());
   int64_t n = 0;
   uint64_t hash = 1469598103934665603ull;
   while (true) {
@@ -143,9 +143,10 @@ int main() {
     }
     (void)db->Close();
   }
-  std::printf("find sort of %lld documents: in memory (100 MiB budget) vs spilled (%zu-byte "
-              "budget, allowDiskUse), median of %d runs\n",
-              static_cast<long long>(docs), budget, runs);
+  std::printf(
+      "find sort of %lld documents: in memory (100 MiB budget) vs spilled (%zu-byte "
+      "budget, allowDiskUse), median of %d runs\n",
+      static_cast<long long>(docs), budget, runs);
   std::printf("%-24s %12s %12s %8s %s\n", "sort", "memory ms", "spilled ms", "ratio", "check");
   for (const std::string sort : {R"({"k": 1})", R"({"s": -1, "k": 1})"}) {
     std::vector<double> memory, spilled;
@@ -155,8 +156,7 @@ int main() {
         auto db = OpenDb(dir, spill ? budget : 0);
         const auto started = Clock::now();
         auto result = RunFind(*db, sort, spill);
-        const double ms =
-            std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
         (spill ? spilled : memory).push_back(ms);
         (spill ? spilled_result : memory_result) = result;
         (void)db->Close();

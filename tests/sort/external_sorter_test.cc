@@ -37,10 +37,22 @@ size_t FilesIn(const std::string& dir) {
 
 // Documents {_id: i, a: <mixed>, b: <small int>} with many duplicate keys across types.
 std::vector<Document> MixedDocuments(int n, uint32_t seed) {
-  const char* values[] = {"1",         "1.0",      "2.5",     R"("a")",        R"("B")",
-                          "null",      "true",     "false",   R"({"x": 1})",   "[2, 0]",
-                          "[]",        "-3",       R"({"$numberLong": "7"})", R"({"$date": 0})",
-                          R"({"$oid": "5f0000000000000000000000"})", R"("")"};
+  const char* values[] = {"1",
+                          "1.0",
+                          "2.5",
+                          R"("a")",
+                          R"("B")",
+                          "null",
+                          "true",
+                          "false",
+                          R"({"x": 1})",
+                          "[2, 0]",
+                          "[]",
+                          "-3",
+                          R"({"$numberLong": "7"})",
+                          R"({"$date": 0})",
+                          R"({"$oid": "5f0000000000000000000000"})",
+                          R"("")"};
   std::mt19937 rng(seed);
   std::vector<Document> docs;
   for (int i = 0; i < n; ++i) {
