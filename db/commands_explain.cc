@@ -147,6 +147,9 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
       request.spec.filter.Clone(), request.spec.sort.Clone(), request.spec.projection.Clone(),
       request.spec.skip,           request.spec.limit,        request.spec.hint};
   spec_copy.count_only = request.spec.count_only;
+  spec_copy.sort_memory_bytes = request.spec.sort_memory_bytes > 0
+                                    ? request.spec.sort_memory_bytes
+                                    : context.db.engine().options().aggregation_memory_bytes;
   auto started = std::chrono::steady_clock::now();
   // Explain always costs every candidate (as MongoDB's explain runs every plan) and leaves
   // the plan cache as it was.

@@ -177,7 +177,9 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
   if (sorts) {
     current = Stage("SORT", &current, [&](bson_t* b) {
       AppendDoc(b, "sortPattern", spec.sort.view());
-      bson_append_int64(b, "memLimit", -1, 100 * 1024 * 1024);
+      const size_t mem_limit =
+          spec.sort_memory_bytes > 0 ? spec.sort_memory_bytes : size_t{100} << 20;
+      bson_append_int64(b, "memLimit", -1, static_cast<int64_t>(mem_limit));
       if (spec.limit > 0) bson_append_int64(b, "limitAmount", -1, spec.skip + spec.limit);
       bson_append_utf8(b, "type", -1, "simple", -1);
     });

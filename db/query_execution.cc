@@ -46,7 +46,7 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> QueryExecution::Create(
     const engine::StorageEngine& engine, engine::CollectionHandle collection, QuerySpec spec,
     std::vector<query::planner::IndexInfo> indexes, query::planner::PlanCache* plan_cache) {
   std::unique_ptr<QueryExecution> execution(
-      new QueryExecution(engine, std::move(collection), std::move(spec), std::move(indexes)));
+      new QueryExecution(std::move(collection), std::move(spec), std::move(indexes)));
   QuerySpec& s = execution->spec_;
   ASSIGN_OR_RETURN(execution->filter_, ParseQueryFilter(s.filter.view()));
   const bool filter_can_fail = ContainsExternalOperator(*execution->filter_);

@@ -95,17 +95,13 @@ class QueryExecution {
   const query::exec::PlanStage* root_stage() const { return root_.get(); }
 
  private:
-  QueryExecution(const engine::StorageEngine& engine, engine::CollectionHandle collection,
-                 QuerySpec spec, std::vector<query::planner::IndexInfo> indexes)
-      : engine_(engine),
-        collection_(std::move(collection)),
-        spec_(std::move(spec)),
-        indexes_(std::move(indexes)) {}
+  QueryExecution(engine::CollectionHandle collection, QuerySpec spec,
+                 std::vector<query::planner::IndexInfo> indexes)
+      : collection_(std::move(collection)), spec_(std::move(spec)), indexes_(std::move(indexes)) {}
   absl::StatusOr<std::optional<absl::string_view>> Advance();
   // Ends the execution: the tree frees its resources, keeping its counters.
   void Finish();
 
-  const engine::StorageEngine& engine_;
   engine::CollectionHandle collection_;
   QuerySpec spec_;
   std::vector<query::planner::IndexInfo> indexes_;

@@ -143,6 +143,17 @@ absl::StatusOr<std::optional<DocumentView>> ExternalSorter::Next() {
   return std::optional<DocumentView>(ViewOf(runs_[*last_run_].doc));
 }
 
+absl::StatusOr<std::optional<Document>> ExternalSorter::NextDocument() {
+  if (runs_.empty() && !released_ && finished_ &&
+      !(options_.limit.has_value() && returned_ >= *options_.limit) && next_ < sorted_.size()) {
+    ++returned_;
+    return std::optional<Document>(std::move(sorted_[next_++]));
+  }
+  ASSIGN_OR_RETURN(std::optional<DocumentView> next, Next());
+  if (!next.has_value()) return std::optional<Document>();
+  return std::optional<Document>(Document::Copy(*next));
+}
+
 void ExternalSorter::Release() {
   released_ = true;
   buffer_.Finish();

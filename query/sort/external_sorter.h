@@ -54,6 +54,8 @@ class ExternalSorter {
   absl::Status Finish();
   // The next document in order, or nullopt at the end. Valid until the next call.
   absl::StatusOr<std::optional<DocumentView>> Next();
+  // Next as an owned document (moved out of memory when nothing was spilled, else copied).
+  absl::StatusOr<std::optional<Document>> NextDocument();
   // Drops every buffered document and run file; later Next calls return nullopt.
   void Release();
 

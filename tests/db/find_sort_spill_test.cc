@@ -151,7 +151,11 @@ TEST_F(FindSortSpillTest, SpilledSortReturnsTheInMemoryOrder) {
 TEST_F(FindSortSpillTest, ExplainShowsTheSpills) {
   std::string reply = Run(R"({"explain": {"find": "c", "sort": {"k": 1}, "allowDiskUse": true},
                               "verbosity": "executionStats"})");
-  EXPECT_THAT(reply, HasSubstr(R"("stage": "SORT", "sortPattern": {"k": 1}, "memLimit": 65536)"));
+  // winningPlan and executionStages both show the budget in force.
+  EXPECT_THAT(reply, HasSubstr(R"("winningPlan": {"stage": "SORT", "sortPattern": {"k": 1}, )"
+                               R"("memLimit": 65536)"));
+  EXPECT_THAT(reply, HasSubstr(R"("executionStages": {"stage": "SORT", "sortPattern": {"k": 1}, )"
+                               R"("memLimit": 65536)"));
   EXPECT_THAT(reply, HasSubstr(R"("usedDisk": true, "spills": )"));
   EXPECT_THAT(reply, Not(HasSubstr(R"("spills": 0)")));
   reply = Run(R"({"explain": {"find": "c", "sort": {"k": 1}, "limit": 3, "allowDiskUse": true},

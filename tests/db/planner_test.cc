@@ -478,10 +478,10 @@ void CollectStages(const bson_t* stage, std::vector<std::string>* out) {
   }
 }
 
-std::string ExecutionStages(const Document& reply) {
+std::string ExecutionStages(const Document& reply,
+                            const char* path = "executionStats.executionStages") {
   bson_iter_t it, stages;
-  if (!bson_iter_init(&it, reply.bson()) ||
-      !bson_iter_find_descendant(&it, "executionStats.executionStages", &stages)) {
+  if (!bson_iter_init(&it, reply.bson()) || !bson_iter_find_descendant(&it, path, &stages)) {
     return "no executionStages in " + reply.ToJson();
   }
   uint32_t length = 0;
@@ -532,6 +532,14 @@ TEST_F(PlannerTest, ExecutionStagesCarryEachStagesCounters) {
   EXPECT_THAT(collscan, HasSubstr(R"("works": 2001, "advanced": 1000, "needTime": 1000, )"
                                   R"("isEOF": true, "docsExamined": 2000)"));
   EXPECT_THAT(collscan, HasSubstr(R"("executionTimeMillisEstimate": )"));
+  // aggregate's $cursor shows the executed tree of the pushed-down query too.
+  EXPECT_EQ(ExecutionStages(Dispatch(*db_, Json(R"({"explain": {"aggregate": "c", "pipeline": [
+                                         {"$match": {"a": {"$in": [5, 6, 7000]}}},
+                                         {"$group": {"_id": "$b"}}], "cursor": {}},
+                                         "verbosity": "executionStats"})")
+                                               .view()),
+                            "stages.0.$cursor.executionStats.executionStages"),
+            "FETCH 2 docs 2|IXSCAN 2 keys 2");
   // queryPlanner verbosity has no executionStats.
   EXPECT_THAT(Explain(R"({"find": "c", "filter": {"a": 5}})"), Not(HasSubstr("executionStages")));
 }
