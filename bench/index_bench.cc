@@ -61,6 +61,7 @@
 #include "index/index_key_layout.h"
 #include "index/index_spec.h"
 #include "index/key_generator.h"
+#include "index/key_types.h"
 #include "strata/database.h"
 #include "strata/document.h"
 #include "strata/options.h"
@@ -221,6 +222,7 @@ index::IndexSpec ParseSpec(const IndexDef& def, index::IndexId id) {
     std::abort();
   }
   parsed->set_id(id);
+  parsed->set_entry_format(index::kCurrentEntryFormat);  // as createIndexes makes them
   return std::move(*parsed);
 }
 
@@ -255,9 +257,12 @@ size_t AppendEntries(const RawIndex& raw, DocumentView doc, absl::string_view id
     std::fprintf(stderr, "key generation failed: %s\n", keys.status().ToString().c_str());
     std::abort();
   }
-  for (const std::string& key : keys->keys) {
-    out->emplace_back(index::IndexEntryKey(raw.format, key, id_key),
-                      index::IndexEntryValue(raw.format, id_key));
+  for (size_t k = 0; k < keys->keys.size(); ++k) {
+    const std::string& key = keys->keys[k];
+    out->emplace_back(
+        index::IndexEntryKey(raw.format, key, id_key),
+        index::IndexEntryValue(raw.format, id_key,
+                               k < keys->key_types.size() ? keys->key_types[k] : std::string()));
   }
   return keys->keys.size();
 }

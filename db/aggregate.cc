@@ -505,6 +505,17 @@ void AggregateExecution::AppendExplain(bson_t* out, bool executed) const {
         bson_append_document_end(&planner, &eof);
       }
       bson_append_document_end(&cursor, &planner);
+      if (executed && choice != nullptr && execution.root_stage() != nullptr) {
+        // MongoDB's $cursor executionStats: the executed stage tree with its own counters.
+        bson_t stats;
+        bson_append_document_begin(&cursor, "executionStats", -1, &stats);
+        bson_append_int64(&stats, "nReturned", -1, execution.n_returned());
+        bson_append_int64(&stats, "totalKeysExamined", -1, execution.keys_examined());
+        bson_append_int64(&stats, "totalDocsExamined", -1, execution.docs_examined());
+        AppendExecutionStages(*execution.root_stage(), choice->winner, /*count_only=*/false,
+                              "executionStages", &stats);
+        bson_append_document_end(&cursor, &stats);
+      }
       bson_append_document_end(&entry, &cursor);
     } else {
       bson_t details = BSON_INITIALIZER;

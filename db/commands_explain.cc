@@ -147,10 +147,14 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
       request.spec.filter.Clone(), request.spec.sort.Clone(), request.spec.projection.Clone(),
       request.spec.skip,           request.spec.limit,        request.spec.hint};
   spec_copy.count_only = request.spec.count_only;
+  spec_copy.sort_memory_bytes = request.spec.sort_memory_bytes > 0
+                                    ? request.spec.sort_memory_bytes
+                                    : context.db.engine().options().aggregation_memory_bytes;
   auto started = std::chrono::steady_clock::now();
   // Explain always costs every candidate (as MongoDB's explain runs every plan) and leaves
   // the plan cache as it was.
   request.spec.use_plan_cache = false;
+  request.spec.collect_stage_timing = verbosity != "queryPlanner";
   ASSIGN_OR_RETURN(std::unique_ptr<QueryExecution> execution,
                    context.db.Query(request.ns, std::move(request.spec)));
   bson_append_utf8(reply, "explainVersion", -1, "1", -1);
@@ -203,11 +207,11 @@ absl::Status Explain(CommandContext& context, const bson_t& command, bson_t* rep
     bson_append_int64(&stats, "executionTimeMillis", -1, millis);
     bson_append_int64(&stats, "totalKeysExamined", -1, counters.keys_examined);
     bson_append_int64(&stats, "totalDocsExamined", -1, counters.docs_examined);
-    if (choice != nullptr) {
+    if (choice != nullptr && execution->root_stage() != nullptr) {
       AppendUnderWriteStage(command_name, "executionStages", &stats,
                             [&](const char* field, bson_t* out) {
-                              AppendPlanStages(choice->winner, execution->indexes(), spec_copy,
-                                               &counters, field, out);
+                              AppendExecutionStages(*execution->root_stage(), choice->winner,
+                                                    spec_copy.count_only, field, out);
                             });
     }
     bson_append_document_end(reply, &stats);

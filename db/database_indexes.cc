@@ -10,6 +10,7 @@
 #include "document/compare.h"
 #include "index/index_spec.h"
 #include "index/internal/shell_format.h"
+#include "index/key_types.h"
 
 namespace strata::db {
 namespace {
@@ -94,6 +95,7 @@ absl::StatusOr<CreateIndexesResult> DatabaseImpl::CreateIndexes(
     }
     ASSIGN_OR_RETURN(engine::IndexId id, catalog_->AllocateIndexId());
     spec.set_id(id);
+    spec.set_entry_format(index::kCurrentEntryFormat);  // typed entries (index/key_types.h)
     entries.push_back(engine::IndexEntry{id, spec.ToDescriptor(), /*ready=*/false});
     existing.push_back(std::move(spec));
   }

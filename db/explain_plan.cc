@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "index/bounds_format.h"
+#include "query/exec/transform_stages.h"
 
 namespace strata::db {
 namespace {
@@ -21,6 +22,18 @@ void AppendDoc(bson_t* out, const char* key, DocumentView doc) {
   bson_append_document(out, key, -1, &b);
 }
 
+// The planner's estimate of `plan` (cost_model.h units), Strata's addition to explain.
+void AppendEstimate(const CandidatePlan& plan, bson_t* b) {
+  bson_t estimate;
+  bson_append_document_begin(b, "strataEstimate", -1, &estimate);
+  bson_append_double(&estimate, "rows", -1, plan.rows);
+  bson_append_double(&estimate, "keysExamined", -1, plan.keys);
+  bson_append_double(&estimate, "docsExamined", -1, plan.docs);
+  bson_append_double(&estimate, "cost", -1, plan.cost);
+  if (plan.hinted) bson_append_bool(&estimate, "hinted", -1, true);
+  bson_append_document_end(b, &estimate);
+}
+
 // Wraps `input` (the stage below, possibly empty) as `inputStage` of a new stage.
 // (A template, not absl::FunctionRef: bson_t's alignment attribute is dropped from template
 // arguments, which GCC warns about.)
@@ -33,6 +46,8 @@ Document Stage(const char* name, const Document* input, AppendFields fields) {
   if (input != nullptr) bson_append_document(b, "inputStage", -1, input->bson());
   return stage;
 }
+
+}  // namespace
 
 void AppendIndexScanFields(const CandidatePlan& plan, const IndexInfo& index, bson_t* b) {
   AppendDoc(b, "keyPattern", index.key_pattern.view());
@@ -67,8 +82,6 @@ void AppendIndexScanFields(const CandidatePlan& plan, const IndexInfo& index, bs
       index::FormatIndexBounds(plan.bounds.bounds, index.shape.key_parts, plan.backward);
   bson_append_document(b, "indexBounds", -1, bounds.bson());
 }
-
-}  // namespace
 
 void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& indexes,
                       const QuerySpec& spec, const ExecutionCounters* counters, const char* field,
@@ -136,6 +149,19 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
         });
         break;
       }
+      if (plan.covered) {
+        // The keys answer the query (covered_plan.h): the filter runs on the rebuilt keys, no
+        // FETCH; PROJECTION_COVERED is added on top below.
+        current = Stage("IXSCAN", nullptr, [&](bson_t* b) {
+          if (has_filter) AppendDoc(b, "filter", spec.filter.view());
+          AppendIndexScanFields(plan, indexes[plan.index], b);
+          if (counters != nullptr) {
+            bson_append_int64(b, "keysExamined", -1, counters->keys_examined);
+            bson_append_int64(b, "docsExamined", -1, counters->docs_examined);
+          }
+        });
+        break;
+      }
       Document scan = Stage("IXSCAN", nullptr, [&](bson_t* b) {
         AppendIndexScanFields(plan, indexes[plan.index], b);
         if (counters != nullptr) bson_append_int64(b, "keysExamined", -1, counters->keys_examined);
@@ -151,7 +177,9 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
   if (sorts) {
     current = Stage("SORT", &current, [&](bson_t* b) {
       AppendDoc(b, "sortPattern", spec.sort.view());
-      bson_append_int64(b, "memLimit", -1, 100 * 1024 * 1024);
+      const size_t mem_limit =
+          spec.sort_memory_bytes > 0 ? spec.sort_memory_bytes : size_t{100} << 20;
+      bson_append_int64(b, "memLimit", -1, static_cast<int64_t>(mem_limit));
       if (spec.limit > 0) bson_append_int64(b, "limitAmount", -1, spec.skip + spec.limit);
       bson_append_utf8(b, "type", -1, "simple", -1);
     });
@@ -164,8 +192,12 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
     current = Stage("LIMIT", &current,
                     [&](bson_t* b) { bson_append_int64(b, "limitAmount", -1, spec.limit); });
   }
-  if (!spec.projection.view().empty()) {
-    current = Stage("PROJECTION_DEFAULT", &current,
+  if (plan.covered && plan.kind == AccessKind::kIndexScan) {
+    current = Stage("PROJECTION_COVERED", &current,
+                    [&](bson_t* b) { AppendDoc(b, "transformBy", spec.projection.view()); });
+  } else if (!spec.projection.view().empty()) {
+    const std::string name = query::exec::ProjectionStageName(spec.projection.view());
+    current = Stage(name.c_str(), &current,
                     [&](bson_t* b) { AppendDoc(b, "transformBy", spec.projection.view()); });
   }
   if (spec.count_only) current = Stage("COUNT", &current, [](bson_t*) {});
@@ -179,18 +211,77 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
     bson_append_iter(b, bson_iter_key(&it), -1, &it);
   }
   if (counters != nullptr) bson_append_int64(b, "nReturned", -1, counters->n_returned);
-  bson_t estimate;
-  bson_append_document_begin(b, "strataEstimate", -1, &estimate);
-  bson_append_double(&estimate, "rows", -1, plan.rows);
-  bson_append_double(&estimate, "keysExamined", -1, plan.keys);
-  bson_append_double(&estimate, "docsExamined", -1, plan.docs);
-  bson_append_double(&estimate, "cost", -1, plan.cost);
-  if (plan.hinted) bson_append_bool(&estimate, "hinted", -1, true);
-  bson_append_document_end(b, &estimate);
+  AppendEstimate(plan, b);
   if (bson_iter_init_find(&it, current.bson(), "inputStage")) {
     bson_append_iter(b, "inputStage", -1, &it);
   }
   bson_append_document(out, field, -1, root.bson());
+}
+
+namespace {
+
+// Appends `stage` and the stages below it (explain executionStages form); the root also gets
+// the plan's estimate.
+void AppendStage(const query::exec::PlanStage& stage, const CandidatePlan* estimate, bson_t* out) {
+  const query::exec::StageStats& stats = stage.stats();
+  bson_append_utf8(out, "stage", -1, stage.name().c_str(), -1);
+  bson_iter_t it;
+  if (bson_iter_init(&it, stage.details().bson())) {
+    while (bson_iter_next(&it)) bson_append_iter(out, bson_iter_key(&it), -1, &it);
+  }
+  bson_append_int64(out, "nReturned", -1, stats.advanced);
+  bson_append_int64(out, "executionTimeMillisEstimate", -1, stats.execution_nanos / 1000000);
+  bson_append_int64(out, "works", -1, stats.works);
+  bson_append_int64(out, "advanced", -1, stats.advanced);
+  bson_append_int64(out, "needTime", -1, stats.need_time);
+  bson_append_bool(out, "isEOF", -1, stats.is_eof);
+  if (stage.ShowsKeysExamined()) bson_append_int64(out, "keysExamined", -1, stats.keys_examined);
+  if (stage.ShowsDocsExamined()) bson_append_int64(out, "docsExamined", -1, stats.docs_examined);
+  stage.AppendStats(out);
+  if (estimate != nullptr) AppendEstimate(*estimate, out);
+  const auto& children = stage.children();
+  if (children.size() == 1 && stage.name() != "OR") {
+    bson_t input;
+    bson_append_document_begin(out, "inputStage", -1, &input);
+    AppendStage(*children[0], nullptr, &input);
+    bson_append_document_end(out, &input);
+  } else if (!children.empty()) {
+    bson_t inputs;
+    bson_append_array_begin(out, "inputStages", -1, &inputs);
+    for (size_t i = 0; i < children.size(); ++i) {
+      const std::string key = std::to_string(i);
+      bson_t input;
+      bson_append_document_begin(&inputs, key.c_str(), -1, &input);
+      AppendStage(*children[i], nullptr, &input);
+      bson_append_document_end(&inputs, &input);
+    }
+    bson_append_array_end(out, &inputs);
+  }
+}
+
+}  // namespace
+
+void AppendExecutionStages(const query::exec::PlanStage& root,
+                           const query::planner::CandidatePlan& plan, bool count_only,
+                           const char* field, bson_t* out) {
+  bson_t doc;
+  bson_append_document_begin(out, field, -1, &doc);
+  if (count_only) {
+    // MongoDB's COUNT stage returns nothing; it counts its input's results.
+    bson_append_utf8(&doc, "stage", -1, "COUNT", -1);
+    bson_append_int64(&doc, "nReturned", -1, 0);
+    bson_append_int64(&doc, "executionTimeMillisEstimate", -1,
+                      root.stats().execution_nanos / 1000000);
+    bson_append_int64(&doc, "nCounted", -1, root.stats().advanced);
+    AppendEstimate(plan, &doc);
+    bson_t input;
+    bson_append_document_begin(&doc, "inputStage", -1, &input);
+    AppendStage(root, nullptr, &input);
+    bson_append_document_end(&doc, &input);
+  } else {
+    AppendStage(root, &plan, &doc);
+  }
+  bson_append_document_end(out, &doc);
 }
 
 }  // namespace strata::db

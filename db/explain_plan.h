@@ -1,13 +1,18 @@
 // The explain form of a plan: MongoDB's stage tree (COLLSCAN, IDHACK, IXSCAN with indexBounds,
-// FETCH, SORT, SKIP, LIMIT, PROJECTION_DEFAULT) for queryPlanner.winningPlan / rejectedPlans
-// and executionStats.executionStages, plus what MongoDB does not show: each plan's estimate
-// ({rows, keysExamined, docsExamined, cost} in cost_model.h units) under `strataEstimate`.
+// FETCH, OR, SORT, SKIP, LIMIT, PROJECTION_SIMPLE/DEFAULT) for queryPlanner.winningPlan /
+// rejectedPlans (from the planner's candidate plans) and for executionStats.executionStages
+// (from the executed stage tree, each stage with its own counters: nReturned, works, advanced,
+// needTime, isEOF, executionTimeMillisEstimate, keysExamined/docsExamined where MongoDB shows
+// them, SORT's usedDisk/spills), plus what MongoDB does not show: each plan's estimate
+// ({rows, keysExamined, docsExamined, cost} in cost_model.h units) under `strataEstimate` at
+// its root.
 #ifndef STRATA_DB_EXPLAIN_PLAN_H_
 #define STRATA_DB_EXPLAIN_PLAN_H_
 
 #include <bson/bson.h>
 
 #include "db/query_execution.h"
+#include "query/exec/plan_stage.h"
 #include "query/planner/query_planner.h"
 
 namespace strata::db {
@@ -24,6 +29,18 @@ struct ExecutionCounters {
 void AppendPlanStages(const query::planner::CandidatePlan& plan,
                       const std::vector<query::planner::IndexInfo>& indexes, const QuerySpec& spec,
                       const ExecutionCounters* counters, const char* field, bson_t* out);
+
+// The explain fields of an index scan of `plan` over `index` (keyPattern, indexName,
+// isMultiKey, multiKeyPaths, isUnique, isSparse, isPartial, indexVersion, direction,
+// indexBounds), appended to the stage document `b`.
+void AppendIndexScanFields(const query::planner::CandidatePlan& plan,
+                           const query::planner::IndexInfo& index, bson_t* b);
+
+// Appends the executed stage tree under `root` to `out` under `field` (executionStages), the
+// estimate of `plan` at its root; for a count, under a COUNT stage (nCounted).
+void AppendExecutionStages(const query::exec::PlanStage& root,
+                           const query::planner::CandidatePlan& plan, bool count_only,
+                           const char* field, bson_t* out);
 
 }  // namespace strata::db
 

@@ -31,6 +31,7 @@ absl::StatusOr<FindRequest> ParseFindRequest(const CommandContext& context, cons
   ASSIGN_OR_RETURN(std::optional<int64_t> limit, args.Integer("limit"));
   ASSIGN_OR_RETURN(request.batch_size, args.Integer("batchSize"));
   ASSIGN_OR_RETURN(std::optional<bool> single_batch, args.Bool("singleBatch"));
+  ASSIGN_OR_RETURN(std::optional<bool> allow_disk_use, args.Bool("allowDiskUse"));
   if (skip.value_or(0) < 0) {
     return MongoError(
         ErrorCode::kLocation51024,
@@ -53,6 +54,7 @@ absl::StatusOr<FindRequest> ParseFindRequest(const CommandContext& context, cons
   request.spec.projection = Document::Copy(projection.value_or(DocumentView()));
   request.spec.skip = skip.value_or(0);
   request.spec.limit = limit_value;
+  request.spec.allow_disk_use = allow_disk_use.value_or(false);
   bson_iter_t hint;
   if (bson_iter_init_find(&hint, &command, "hint")) {
     ASSIGN_OR_RETURN(request.spec.hint, query::planner::Hint::Parse(hint));

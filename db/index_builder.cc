@@ -46,9 +46,12 @@ absl::Status IndexBuilder::Build(const CollectionIndexes& indexes,
     for (Pending& target : pending) {
       ASSIGN_OR_RETURN(index::IndexKeys keys, target.index->Generate(doc));
       index::MergeMultikeyPaths(keys.multikey_paths, &target.multikey);
-      for (const std::string& key : keys.keys) {
+      for (size_t k = 0; k < keys.keys.size(); ++k) {
+        const std::string& key = keys.keys[k];
         std::string entry = index::IndexEntryKey(target.index->format(), key, id_key);
-        std::string value = index::IndexEntryValue(target.index->format(), id_key);
+        std::string value = index::IndexEntryValue(
+            target.index->format(), id_key,
+            k < keys.key_types.size() ? absl::string_view(keys.key_types[k]) : "");
         buffered_bytes += entry.size() + value.size() + kEntryOverhead;
         target.entries.emplace_back(std::move(entry), std::move(value));
       }
@@ -122,16 +125,18 @@ absl::Status IndexBuilder::CheckUnique(const CollectionIndexes& indexes,
   const size_t prefix = index::kIndexIdSize;
   for (size_t i = 0; i < target.entries.size(); ++i) {
     const auto& [entry, value] = target.entries[i];
+    ASSIGN_OR_RETURN(const absl::string_view id_key,
+                     index::UniqueEntryIdKey(target.index->format(), value));
     if (i > 0 && target.entries[i - 1].first == entry) {
       return DuplicateError(indexes, snapshot, *target.index,
-                            absl::string_view(entry).substr(prefix), value);
+                            absl::string_view(entry).substr(prefix), id_key);
     }
     std::string existing;
     rocksdb::Status s =
         engine_->db()->Get(rocksdb::ReadOptions(), engine_->indexes(), entry, &existing);
     if (s.ok()) {
       return DuplicateError(indexes, snapshot, *target.index,
-                            absl::string_view(entry).substr(prefix), value);
+                            absl::string_view(entry).substr(prefix), id_key);
     }
     if (!s.IsNotFound()) return engine::FromRocks(s, "checking a unique index key");
   }

@@ -48,8 +48,9 @@ class IndexWriter {
   absl::Status InsertKeys(const CompiledIndex& index, DocumentView doc, absl::string_view id_key);
 
  private:
+  // `key_types`: the key's type codes (typed indexes; ignored by untyped ones).
   absl::Status PutKey(const CompiledIndex& index, DocumentView doc, absl::string_view key,
-                      absl::string_view id_key);
+                      absl::string_view key_types, absl::string_view id_key);
   absl::Status DeleteKey(const CompiledIndex& index, absl::string_view key,
                          absl::string_view id_key);
   absl::Status NoteMultikey(const CompiledIndex& index, const index::IndexKeys& keys);

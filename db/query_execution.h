@@ -1,13 +1,16 @@
 // QueryExecution: produces the documents a read returns, one at a time, on one snapshot.
 //
-// The steps, in MongoDB's order: source, chosen by the cost-based planner
-// (query/planner/query_planner.h): an `_id` point read, a collection scan in `_id` order, or an
-// index scan over the filter's bounds with a fetch of each document (deduplicated for
-// multikey indexes) → filter (query/match, applied to every document the source yields, so the
-// answer never depends on the source) → sort (skipped when the index scan yields the requested
-// order; else query/sort keys, top-k when a limit is given, failing with
-// QueryExceededMemoryLimitNoDiskUseAllowed past 100 MiB) → skip → limit → projection
-// (query/projection).
+// Create parses the spec, asks the cost-based planner (query/planner/query_planner.h) for a
+// plan, and builds its tree of pull-based stages (db/plan_stage_builder.h, query/exec/): an
+// access path (IDHACK, COLLSCAN, CLUSTERED_IXSCAN, FETCH ← IXSCAN, FETCH ← OR ← IXSCAN…,
+// COUNT_SCAN, or a covered IXSCAN that rebuilds the key fields instead of fetching:
+// query/planner/covered_plan.h) applying the whole filter to every document it reads, then in
+// MongoDB's order SORT (skipped when the access path yields the order; top-k when limited; past the
+// memory budget it spills to files under <data dir>/_tmp with allow_disk_use, else fails with
+// QueryExceededMemoryLimitNoDiskUseAllowed) → SKIP → LIMIT → PROJECTION. Next pulls the root.
+// When the results end (or an error occurs) the tree releases its iterators, snapshot and
+// spill files but keeps its per-stage counters for explain; destroying the execution (a
+// killed cursor) releases them too.
 // Ownership: the execution owns copies of the filter, sort and projection documents its trees
 // point into, and a shared snapshot. Thread safety: one caller at a time.
 #ifndef STRATA_DB_QUERY_EXECUTION_H_
@@ -20,11 +23,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog.h"
 #include "engine/record_store.h"
-#include "query/exec/index_cursor.h"
+#include "query/exec/plan_stage.h"
 #include "query/match/match_expression.h"
 #include "query/planner/query_planner.h"
 #include "query/projection/projection.h"
@@ -44,6 +46,14 @@ struct QuerySpec {
   // Only the number of results is wanted (count): the execution may return empty documents
   // counted straight from an index (COUNT_SCAN) instead of the documents themselves.
   bool count_only = false;
+  // find's allowDiskUse: a blocking sort past its memory budget spills to files instead of
+  // failing with 292. Default: false.
+  bool allow_disk_use = false;
+  // Memory budget of a blocking sort, bytes; 0 (default): DatabaseOptions'
+  // aggregation_memory_bytes (100 MiB unless configured).
+  size_t sort_memory_bytes = 0;
+  // Time every stage's work (explain executionStats' executionTimeMillisEstimate). Default: off.
+  bool collect_stage_timing = false;
 };
 
 class QueryExecution {
@@ -64,11 +74,10 @@ class QueryExecution {
   // True when a following Next would return a document (reads one ahead and keeps it).
   absl::StatusOr<bool> HasNext();
 
-  // Documents examined, index keys examined and results returned so far (explain, tests).
-  int64_t docs_examined() const { return docs_examined_; }
-  int64_t keys_examined() const {
-    return keys_examined_ + (index_cursor_ != nullptr ? index_cursor_->keys_examined() : 0);
-  }
+  // Documents examined, index keys examined and results returned so far (explain, tests):
+  // sums over the stage tree.
+  int64_t docs_examined() const { return root_ != nullptr ? root_->TotalDocsExamined() : 0; }
+  int64_t keys_examined() const { return root_ != nullptr ? root_->TotalKeysExamined() : 0; }
   int64_t n_returned() const { return n_returned_; }
 
   // The plan the planner chose (and the ones it rejected); null for a missing collection.
@@ -81,27 +90,18 @@ class QueryExecution {
   // The parsed filter (never null after Create).
   const query::match::MatchExpression& filter() const { return *filter_; }
 
+  // The root of the executing stage tree with its per-stage counters (explain); null for a
+  // missing collection. Valid as long as the execution.
+  const query::exec::PlanStage* root_stage() const { return root_.get(); }
+
  private:
-  QueryExecution(const engine::StorageEngine& engine, engine::CollectionHandle collection,
-                 QuerySpec spec, std::vector<query::planner::IndexInfo> indexes)
-      : engine_(engine),
-        collection_(std::move(collection)),
-        spec_(std::move(spec)),
-        indexes_(std::move(indexes)) {}
-  // Opens the index cursor of `scan` (an index scan plan, or one branch of a union).
-  absl::Status OpenIndexScan(const query::planner::CandidatePlan& scan);
-  // The next candidate document from the plan's access path (before the filter).
-  absl::StatusOr<std::optional<absl::string_view>> NextFromSource();
-
-  // The next document from the source that passes the filter (raw stored bytes).
-  absl::StatusOr<std::optional<absl::string_view>> NextMatching();
-  // Reads every matching document, sorts them, keeps [skip, skip+limit).
-  absl::Status MaterializeSorted();
-  // Next result before projection.
-  absl::StatusOr<std::optional<absl::string_view>> NextUnprojected();
+  QueryExecution(engine::CollectionHandle collection, QuerySpec spec,
+                 std::vector<query::planner::IndexInfo> indexes)
+      : collection_(std::move(collection)), spec_(std::move(spec)), indexes_(std::move(indexes)) {}
   absl::StatusOr<std::optional<absl::string_view>> Advance();
+  // Ends the execution: the tree frees its resources, keeping its counters.
+  void Finish();
 
-  const engine::StorageEngine& engine_;
   engine::CollectionHandle collection_;
   QuerySpec spec_;
   std::vector<query::planner::IndexInfo> indexes_;
@@ -110,36 +110,13 @@ class QueryExecution {
   query::match::MatchExpressionPtr filter_;
   std::optional<query::sort::SortSpec> sort_;                // set when sorting
   std::optional<query::projection::Projection> projection_;  // set when projecting
-  std::optional<std::string> point_id_key_;                  // set when the filter pins `_id`
-  bool filter_can_fail_ = false;  // $expr: evaluation errors fail the query
+  std::unique_ptr<query::exec::PlanStage> root_;
+  // What the query reads of each document (the planner's covering decision; the covered scan
+  // rebuilds those key parts).
+  query::planner::CoverageRequest coverage_;
 
-  std::shared_ptr<engine::Snapshot> snapshot_;
-  std::unique_ptr<engine::RecordIterator> iterator_;
-  std::unique_ptr<query::exec::IndexCursor> index_cursor_;
-  size_t next_branch_ = 0;  // kIndexUnion: the branch whose cursor opens next
-  // kIdRange: the `_id` ranges to read and the one being read (-1: none opened yet).
-  const index::ScanRanges* id_ranges_ = nullptr;
-  int current_id_range_ = -1;
-  bool dedupe_ = false;                        // multikey index scan: skip seen documents
-  absl::flat_hash_set<std::string> seen_ids_;  // `_id` key strings returned by the index scan
-  int64_t keys_examined_ = 0;                  // by finished index cursors
-  std::string point_value_;
-  bool count_scan_ = false;     // each index key in the ranges is one result; nothing fetched
-  bool scan_backward_ = false;  // collection scan in descending `_id` order ($natural: -1)
-  bool source_started_ = false;
-  bool source_done_ = false;
-
-  // Sorted results (when sorting), already skipped and limited, consumed from sorted_next_.
-  bool sorted_ready_ = false;
-  std::vector<Document> sorted_;
-  size_t sorted_next_ = 0;
-
-  int64_t to_skip_ = 0;
-  int64_t remaining_ = -1;  // < 0: unlimited
   std::optional<std::string> peeked_;
   std::string returned_;
-  std::string projected_;  // bytes of the last projected document
-  int64_t docs_examined_ = 0;
   int64_t n_returned_ = 0;
   bool exhausted_ = false;
 };

@@ -12,6 +12,7 @@
 #include "engine/record_store.h"
 #include "engine/rocks_status.h"
 #include "index/index_key_layout.h"
+#include "index/key_types.h"
 
 namespace strata::db {
 namespace {
@@ -81,7 +82,35 @@ absl::StatusOr<RepairResult> DatabaseImpl::RepairCollection(absl::string_view ns
   // below is a normal index build of the emptied indexes. A crash between the two leaves ready
   // indexes with missing entries, which validate reports and a new repair fixes.
   RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "repairing a collection"));
-  // 2. Rebuild every secondary index from the remaining documents. (Multikey path records are
+  // 2. The emptied indexes are rebuilt in the current entry format (typed entries,
+  // index/key_types.h): an index created before it can then cover queries. The descriptors
+  // change only now that the old entries are gone, so no index ever holds entries of another
+  // format than its descriptor says.
+  bool upgrade = false;
+  for (const CompiledIndex* target : targets) {
+    upgrade |= target->spec().entry_format() != index::kCurrentEntryFormat;
+  }
+  if (upgrade) {
+    std::vector<engine::IndexEntry> entries;
+    for (const engine::IndexEntry& entry : collection->indexes) {
+      engine::IndexEntry copy = entry.Clone();
+      if (entry.ready) {
+        ASSIGN_OR_RETURN(index::IndexSpec spec,
+                         index::IndexSpec::FromDescriptor(entry.descriptor.view(), nullptr));
+        spec.set_id(entry.id);
+        spec.set_entry_format(index::kCurrentEntryFormat);
+        copy.descriptor = spec.ToDescriptor();
+      }
+      entries.push_back(std::move(copy));
+    }
+    ASSIGN_OR_RETURN(collection, catalog_->SetIndexes(ns, std::move(entries)));
+    ASSIGN_OR_RETURN(indexes, index_cache_->Get(collection));
+    targets.clear();
+    for (const auto& index : indexes->all()) {
+      if (index->ready()) targets.push_back(index.get());
+    }
+  }
+  // 3. Rebuild every secondary index from the remaining documents. (Multikey path records are
   // kept: they may only be wider than needed, which validate accepts.)
   IndexBuilder builder(engine_.get(), engine_->options().index_build_memory_bytes, progress_);
   RETURN_IF_ERROR(builder.Build(*indexes, targets));

@@ -310,10 +310,13 @@ class Validator {
                                      " multikey paths do not cover a document with RecordId ",
                                      absl::BytesToHexString(id_key)));
     }
-    for (const std::string& key : keys->keys) {
+    for (size_t k = 0; k < keys->keys.size(); ++k) {
+      const std::string& key = keys->keys[k];
       ExpectedEntry entry;
       entry.entry = index::IndexEntryKey(index.format(), key, id_key);
-      entry.value = index::IndexEntryValue(index.format(), id_key);
+      entry.value = index::IndexEntryValue(
+          index.format(), id_key,
+          k < keys->key_types.size() ? absl::string_view(keys->key_types[k]) : "");
       entry.key_end = index::kIndexIdSize + key.size();
       *bytes += entry.entry.size() + entry.value.size() + kEntryOverhead;
       expected->push_back(std::move(entry));
@@ -384,9 +387,10 @@ class Validator {
     const absl::string_view key =
         absl::string_view(entry.entry)
             .substr(index::kIndexIdSize, entry.key_end - index::kIndexIdSize);
-    const absl::string_view id_key = index.format().unique
-                                         ? absl::string_view(entry.value)
-                                         : absl::string_view(entry.entry).substr(entry.key_end);
+    absl::string_view id_key = absl::string_view(entry.entry).substr(entry.key_end);
+    if (index.format().unique) {
+      ASSIGN_OR_RETURN(id_key, index::UniqueEntryIdKey(index.format(), entry.value));
+    }
     ASSIGN_OR_RETURN(std::optional<std::string> doc, Fetch(id_key));
     Document report;
     bson_t* out = report.mutable_bson();

@@ -27,6 +27,7 @@ IndexEntryFormat IndexEntryFormat::For(const IndexSpec& spec) {
   IndexEntryFormat format;
   format.index_id = spec.id();
   format.unique = spec.unique();
+  format.typed = spec.entry_format() >= 1;
   for (const KeyPart& part : spec.key_parts()) format.descending.push_back(part.descending);
   return format;
 }
@@ -59,8 +60,22 @@ std::string IndexEntryKey(const IndexEntryFormat& format, absl::string_view key,
   return entry;
 }
 
-std::string IndexEntryValue(const IndexEntryFormat& format, absl::string_view id_key_string) {
-  return format.unique ? std::string(id_key_string) : std::string();
+std::string IndexEntryValue(const IndexEntryFormat& format, absl::string_view id_key_string,
+                            absl::string_view key_types) {
+  std::string value = format.unique ? std::string(id_key_string) : std::string();
+  if (format.typed) value.append(key_types.data(), key_types.size());
+  return value;
+}
+
+absl::StatusOr<absl::string_view> UniqueEntryIdKey(const IndexEntryFormat& format,
+                                                   absl::string_view entry_value) {
+  if (!format.typed) return entry_value;
+  absl::StatusOr<size_t> size = KeyStringValueSize(entry_value, false);
+  if (!size.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("index ", format.index_id, " entry has a malformed _id part"));
+  }
+  return entry_value.substr(0, *size);
 }
 
 std::string UniqueProbeKey(IndexId id, absl::string_view key) {
@@ -85,6 +100,18 @@ absl::StatusOr<IndexEntry> DecodeIndexEntry(const IndexEntryFormat& format,
   IndexEntry entry;
   entry.key = rest.substr(0, *key_size);
   entry.id_key_string = format.unique ? entry_value : rest.substr(*key_size);
+  if (format.typed) {
+    absl::string_view types = entry_value;
+    if (format.unique) {
+      ASSIGN_OR_RETURN(entry.id_key_string, UniqueEntryIdKey(format, entry_value));
+      types.remove_prefix(entry.id_key_string.size());
+    }
+    if (types.size() != format.descending.size()) {
+      return absl::DataLossError(absl::StrCat("index ", format.index_id,
+                                              " entry value does not hold one type per key part"));
+    }
+    entry.key_types = types;
+  }
   if (format.unique && *key_size != rest.size()) {
     return absl::DataLossError(
         absl::StrCat("index ", format.index_id, " entry key has trailing bytes"));

@@ -2,9 +2,14 @@
 // (engine/key_layout.h names the column family; this file owns the bytes inside it).
 //
 //   non-unique index:  key   = index id (4 bytes BE) + index key + `_id` key string
-//                      value = empty
+//                      value = empty                       (entry format 0)
+//                              type codes, one per key part (entry format 1)
 //   unique index:      key   = index id (4 bytes BE) + index key
-//                      value = `_id` key string
+//                      value = `_id` key string            (entry format 0)
+//                              `_id` key string + type codes (entry format 1)
+//
+// The entry format is recorded in the index's catalog descriptor (IndexSpec::entry_format);
+// type codes (key_types.h) let a covered query rebuild the exact key values.
 //
 // "index key" is what key_generator.h produces (the key strings of the key parts, descending
 // parts complemented); the `_id` key string is the ascending key string of the document's
@@ -52,6 +57,7 @@ struct KeyRange {
 struct IndexEntryFormat {
   IndexId index_id = 0;
   bool unique = false;
+  bool typed = false;            // entry format 1: values carry per-part type codes
   std::vector<bool> descending;  // per key part
 
   static IndexEntryFormat For(const IndexSpec& spec);
@@ -70,7 +76,14 @@ KeyRange IndexEntryRangeFor(IndexId id, const KeyRange& key_range);
 // The entry of one key of one document.
 std::string IndexEntryKey(const IndexEntryFormat& format, absl::string_view key,
                           absl::string_view id_key_string);
-std::string IndexEntryValue(const IndexEntryFormat& format, absl::string_view id_key_string);
+// `key_types` (one code per key part, key_types.h) is stored only when `format.typed`.
+std::string IndexEntryValue(const IndexEntryFormat& format, absl::string_view id_key_string,
+                            absl::string_view key_types);
+
+// The `_id` key string held by a unique index entry's value (GetForUpdate of the probe key).
+// kDataLoss when malformed.
+absl::StatusOr<absl::string_view> UniqueEntryIdKey(const IndexEntryFormat& format,
+                                                   absl::string_view entry_value);
 
 // Unique indexes: the entry key whose presence means "`key` is taken"; read it (GetForUpdate)
 // and compare its value with the writer's `_id` key string.
@@ -80,11 +93,13 @@ std::string UniqueProbeKey(IndexId id, absl::string_view key);
 struct IndexEntry {
   absl::string_view key;            // the index key (all key parts)
   absl::string_view id_key_string;  // the document's `_id` key string
+  absl::string_view key_types;      // typed formats: one code per key part; else empty
 };
 
 // Splits an entry of the index described by `format`. The key parts are skipped one by one
 // (key_string_skip.h) to find where the `_id` part starts; exactly one `_id` value must
-// follow. kDataLoss on malformed entries (wrong prefix, truncated or trailing bytes).
+// follow. kDataLoss on malformed entries (wrong prefix, truncated or trailing bytes, a typed
+// value without exactly one type code per key part).
 absl::StatusOr<IndexEntry> DecodeIndexEntry(const IndexEntryFormat& format,
                                             absl::string_view entry_key,
                                             absl::string_view entry_value);

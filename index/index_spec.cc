@@ -735,6 +735,7 @@ Document IndexSpec::ToDescriptor(const MultikeyPaths* multikey) const {
     }
     bson_append_array_end(out, &paths);
   }
+  if (entry_format_ != 0) BSON_APPEND_INT32(out, "entryFormat", entry_format_);
   return doc;
 }
 
@@ -745,9 +746,15 @@ absl::StatusOr<IndexSpec> IndexSpec::FromDescriptor(DocumentView descriptor,
   Document spec_doc;
   std::optional<int64_t> id;
   std::optional<bson_iter_t> paths;
+  int entry_format = 0;
   while (bson_iter_next(&it)) {
     const absl::string_view field = Key(it);
-    if (field == "id") {
+    if (field == "entryFormat") {
+      if (bson_iter_type(&it) != BSON_TYPE_INT32 || bson_iter_int32(&it) < 0) {
+        return absl::DataLossError("index descriptor: entryFormat is not a non-negative int32");
+      }
+      entry_format = bson_iter_int32(&it);
+    } else if (field == "id") {
       if (bson_iter_type(&it) != BSON_TYPE_INT64) break;
       id = bson_iter_int64(&it);
     } else if (field == "multikeyPaths") {
@@ -768,6 +775,7 @@ absl::StatusOr<IndexSpec> IndexSpec::FromDescriptor(DocumentView descriptor,
                                             " does not parse: ", spec.status().message()));
   }
   spec->set_id(static_cast<IndexId>(*id));
+  spec->set_entry_format(entry_format);
   if (multikey != nullptr) {
     multikey->assign(spec->num_key_parts(), {});
     if (paths.has_value()) {

@@ -89,7 +89,8 @@ class IndexSpec {
 
   // Catalog descriptor: {id: <int64>, v, key, name, [unique: true], [sparse: true],
   // [partialFilterExpression], [expireAfterSeconds: <int32>], [hidden: true],
-  // [multikeyPaths: [[components of part 0], [part 1], …]]}. FromDescriptor re-validates
+  // [multikeyPaths: [[components of part 0], [part 1], …]], [entryFormat: <int32>]}
+  // (entryFormat only when not 0: key_types.h). FromDescriptor re-validates
   // (a corrupt descriptor fails with kDataLoss) and restores the id and, when `multikey` is
   // given, the recorded multikey paths (all empty when the descriptor has none).
   Document ToDescriptor(const MultikeyPaths* multikey = nullptr) const;
@@ -102,6 +103,10 @@ class IndexSpec {
 
   IndexId id() const { return id_; }
   void set_id(IndexId id) { id_ = id; }
+  // The layout of the index's entry values (index/key_types.h: 0 untyped, 1 typed). Not an
+  // index option: createIndexes and listIndexes never see it; equivalence ignores it.
+  int entry_format() const { return entry_format_; }
+  void set_entry_format(int format) { entry_format_ = format; }
 
   const std::string& name() const { return name_; }
   // The key pattern as given ({a: 1, "b.c": -1}).
@@ -135,6 +140,7 @@ class IndexSpec {
   IndexSpec() = default;
 
   IndexId id_ = 0;
+  int entry_format_ = 0;
   std::string name_;
   std::string key_pattern_;  // BSON bytes of the key pattern document
   std::vector<KeyPart> key_parts_;

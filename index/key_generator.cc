@@ -27,6 +27,7 @@
 #include "document/key_string.h"
 #include "index/internal/index_error_codes.h"
 #include "index/internal/shell_format.h"
+#include "index/key_types.h"
 
 namespace strata::index {
 namespace {
@@ -348,7 +349,10 @@ void KeyGenerator::Run::Emit(const std::vector<FieldState>& fields) {
 }
 
 KeyGenerator::KeyGenerator(const IndexSpec& spec)
-    : sparse_(spec.sparse()), partial_(spec.partial_filter_expression().has_value()) {
+    : key_parts_(spec.key_parts()),
+      sparse_(spec.sparse()),
+      partial_(spec.partial_filter_expression().has_value()),
+      typed_(spec.entry_format() >= 1) {
   for (const KeyPart& part : spec.key_parts()) {
     parts_.push_back(Part{part.path, part.descending, NumComponents(part.path)});
   }
@@ -386,6 +390,14 @@ absl::StatusOr<IndexKeys> KeyGenerator::GenerateImpl(
   if (out.keys.empty() && !sparse_) run.EmitAllNull();
   std::sort(out.keys.begin(), out.keys.end());
   out.keys.erase(std::unique(out.keys.begin(), out.keys.end()), out.keys.end());
+  if (typed_) {
+    // Only a document with one key and no array can be rebuilt from its key (key_types.h).
+    const bool single_key = out.keys.size() == 1 && !out.multikey();
+    for (const std::string& key : out.keys) {
+      ASSIGN_OR_RETURN(std::string types, KeyPartTypes(key_parts_, doc, key, single_key));
+      out.key_types.push_back(std::move(types));
+    }
+  }
   return out;
 }
 
@@ -419,6 +431,31 @@ KeyDelta KeyDiff(absl::Span<const std::string> old_keys, absl::Span<const std::s
                       std::back_inserter(delta.removed));
   std::set_difference(new_keys.begin(), new_keys.end(), old_keys.begin(), old_keys.end(),
                       std::back_inserter(delta.added));
+  return delta;
+}
+
+KeyDelta KeyDiff(const IndexKeys& old_keys, const IndexKeys& new_keys) {
+  KeyDelta delta = KeyDiff(old_keys.keys, new_keys.keys);
+  if (old_keys.key_types.size() != old_keys.keys.size() ||
+      new_keys.key_types.size() != new_keys.keys.size()) {
+    return delta;
+  }
+  size_t i = 0, j = 0;
+  while (i < old_keys.keys.size() && j < new_keys.keys.size()) {
+    const int order = old_keys.keys[i].compare(new_keys.keys[j]);
+    if (order < 0) {
+      ++i;
+    } else if (order > 0) {
+      ++j;
+    } else {
+      if (old_keys.key_types[i] != new_keys.key_types[j]) {
+        delta.retyped.push_back(new_keys.keys[j]);
+        delta.retyped_types.push_back(new_keys.key_types[j]);
+      }
+      ++i;
+      ++j;
+    }
+  }
   return delta;
 }
 

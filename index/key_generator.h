@@ -57,8 +57,11 @@ class DocumentPredicate {
 // The keys of one document for one index.
 struct IndexKeys {
   std::vector<std::string> keys;  // ascending memcmp order (index order), no duplicates
-  MultikeyPaths multikey_paths;   // one set per key part
-  bool multikey() const;          // some key part traversed an array
+  // Typed indexes (IndexSpec::entry_format() >= 1): per key, its type codes (key_types.h),
+  // stored in the entry's value. Empty for untyped indexes.
+  std::vector<std::string> key_types;
+  MultikeyPaths multikey_paths;  // one set per key part
+  bool multikey() const;         // some key part traversed an array
 };
 
 class KeyGenerator {
@@ -93,8 +96,10 @@ class KeyGenerator {
       std::vector<std::pair<std::string, Document>>* values) const;
 
   std::vector<Part> parts_;
+  std::vector<KeyPart> key_parts_;
   bool sparse_;
   bool partial_;
+  bool typed_;
 };
 
 // One-shot form of KeyGenerator(spec).Generate(doc, partial_filter).
@@ -115,9 +120,15 @@ absl::Status DuplicateKeyError(absl::string_view ns, const IndexSpec& spec,
 struct KeyDelta {
   std::vector<std::string> removed;
   std::vector<std::string> added;
-  bool empty() const { return removed.empty() && added.empty(); }
+  // Typed indexes: keys of both versions whose type codes changed (int32 1 → double 1.0):
+  // the entry stays, its value is rewritten with `retyped_types[i]`.
+  std::vector<std::string> retyped;
+  std::vector<std::string> retyped_types;
+  bool empty() const { return removed.empty() && added.empty() && retyped.empty(); }
 };
 KeyDelta KeyDiff(absl::Span<const std::string> old_keys, absl::Span<const std::string> new_keys);
+// The same, also filling `retyped` when both carry key_types.
+KeyDelta KeyDiff(const IndexKeys& old_keys, const IndexKeys& new_keys);
 
 // Adds `from`'s components to `*into` (resized to match if smaller). Returns true when
 // `*into` changed, i.e. when the catalog's multikey state must be rewritten.

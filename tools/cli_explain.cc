@@ -1,7 +1,7 @@
 // strata explain COLL …: the plan of a find as a readable tree, estimates next to actuals.
 //
 //   FETCH  filter {"a": 5}                  est. rows 1  cost 5.3   actual: 1 returned, 1 docs
-//     IXSCAN a_1 forward {a: [5, 5]}                                actual: 1 keys
+//     IXSCAN a_1 forward {a: [5, 5]}                                actual: 1 returned, 1 keys
 //   rejected:
 //     COLLSCAN                              est. rows 1  cost 2000
 #include <iostream>
@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "strata/database.h"
 #include "tools/cli.h"
 
@@ -29,7 +30,8 @@ std::string FieldJson(const bson_iter_t& it) {
 // One line per stage, children indented below their parent.
 void PrintStage(const bson_t* stage, int depth, std::ostream& out) {
   std::string line(static_cast<size_t>(depth) * 2, ' ');
-  std::string estimate, actual;
+  std::string estimate;
+  int64_t returned = -1, keys = -1, docs = -1;
   bson_iter_t it;
   const bson_t* input = nullptr;
   bson_t input_doc;
@@ -58,11 +60,11 @@ void PrintStage(const bson_t* stage, int depth, std::ostream& out) {
       }
       estimate = absl::StrFormat("est. rows %.0f  cost %.1f", rows, cost);
     } else if (key == "nReturned") {
-      absl::StrAppend(&actual, bson_iter_as_int64(&it), " returned ");
+      returned = bson_iter_as_int64(&it);
     } else if (key == "keysExamined") {
-      absl::StrAppend(&actual, bson_iter_as_int64(&it), " keys ");
+      keys = bson_iter_as_int64(&it);
     } else if (key == "docsExamined") {
-      absl::StrAppend(&actual, bson_iter_as_int64(&it), " docs ");
+      docs = bson_iter_as_int64(&it);
     } else if (key == "inputStages" && BSON_ITER_HOLDS_ARRAY(&it)) {
       uint32_t length = 0;
       const uint8_t* data = nullptr;
@@ -85,6 +87,12 @@ void PrintStage(const bson_t* stage, int depth, std::ostream& out) {
       if (bson_init_static(&input_doc, data, length)) input = &input_doc;
     }
   }
+  // Each stage's own counters (executionStages), in a fixed order.
+  std::vector<std::string> counts;
+  if (returned >= 0) counts.push_back(absl::StrCat(returned, " returned"));
+  if (keys >= 0) counts.push_back(absl::StrCat(keys, " keys"));
+  if (docs >= 0) counts.push_back(absl::StrCat(docs, " docs"));
+  const std::string actual = absl::StrJoin(counts, ", ");
   out << line;
   if (!estimate.empty()) out << "    " << estimate;
   if (!actual.empty()) out << "    actual: " << actual;

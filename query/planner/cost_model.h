@@ -10,6 +10,8 @@
 //
 //   collection scan            N × kScanPerDocument
 //   index scan + fetch         ranges × kSeekPerRange + K × kKeyPerEntry + K × kFetchPerDocument
+//   covered index scan         ranges × kSeekPerRange + K × (kKeyPerEntry + kRebuildPerKey)
+//                              (covered_plan.h: the result is rebuilt from the key, no fetch)
 //   blocking sort of R rows    R × log2(R) × kSortPerComparison
 //   a streaming plan with a limit stops early: its scan cost is scaled by
 //   min(1, (skip + limit) / R), R = the estimated number of matching documents.
@@ -31,6 +33,8 @@ struct CostModel {
   static constexpr double kScanPerDocument = 1.0;
   static constexpr double kKeyPerEntry = 0.5;
   static constexpr double kFetchPerDocument = 10.0;
+  // Decoding a key into its typed values and building the small result document.
+  static constexpr double kRebuildPerKey = 0.5;
   static constexpr double kSeekPerRange = 2.0;
   static constexpr double kSortPerComparison = 0.05;
   static constexpr double kPointRead = 10.0;  // the `_id` point read

@@ -264,15 +264,18 @@ void CostIndexScan(const PlanRequest& request, const IndexInfo& index, double ro
   const double wanted = Wanted(request);
   const bool wants_sort = WantsSort(request);
   plan->count_scan = request.count_only && plan->bounds.exact && !index.multikey;
+  plan->covered =
+      !plan->count_scan && request.coverage != nullptr && IndexCovers(index, *request.coverage);
   plan->rows = std::min(rows, plan->keys);
   double fraction = 1.0;
   if (wanted > 0 && (plan->provides_sort || !wants_sort)) {
     fraction = std::min(1.0, wanted / std::max(1.0, plan->rows));
   }
   plan->keys *= fraction;  // a streaming plan with a limit stops early
-  plan->docs = plan->count_scan ? 0 : plan->keys;
+  plan->docs = plan->count_scan || plan->covered ? 0 : plan->keys;
   plan->cost = static_cast<double>(plan->ranges.ranges.size()) * CostModel::kSeekPerRange +
                plan->keys * CostModel::kKeyPerEntry + plan->docs * CostModel::kFetchPerDocument;
+  if (plan->covered) plan->cost += plan->keys * CostModel::kRebuildPerKey;
   if (wants_sort && !plan->provides_sort) plan->cost += SortCost(plan->rows);
 }
 

@@ -32,6 +32,7 @@
 #include "index/index_bounds.h"
 #include "index/index_key_layout.h"
 #include "query/match/match_expression.h"
+#include "query/planner/covered_plan.h"
 #include "query/planner/index_bounds_builder.h"
 #include "query/planner/plan_cache.h"
 #include "query/sort/sort_spec.h"
@@ -93,6 +94,8 @@ struct PlanRequest {
   // Only the number of matching documents is wanted (count): an index scan whose bounds are
   // exact needs no fetch (COUNT_SCAN).
   bool count_only = false;
+  // What the find reads of each document (covered_plan.h); null: never covered.
+  const CoverageRequest* coverage = nullptr;
   // The collection's plan cache and this request's shape (plan_cache.h); null: plan afresh.
   PlanCache* plan_cache = nullptr;
   std::string shape_key;
@@ -116,6 +119,9 @@ struct CandidatePlan {
   // kIndexScan for a count whose bounds are exact on a non-multikey index: every key in the
   // ranges is one matching document, so keys are counted and no document is read.
   bool count_scan = false;
+  // kIndexScan whose index covers the query (covered_plan.h): results are rebuilt from the
+  // keys, no document is fetched (PROJECTION_COVERED).
+  bool covered = false;
   // Estimates (cost_model.h).
   double keys = 0;        // index keys examined
   double bound_keys = 0;  // kIndexScan: keys inside the bounds (before a limit stops early)

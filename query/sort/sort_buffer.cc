@@ -41,4 +41,14 @@ std::vector<Document> SortBuffer::Finish() {
   return out;
 }
 
+std::vector<SortBuffer::KeyedDocument> SortBuffer::FinishWithKeys() {
+  std::sort(entries_.begin(), entries_.end(), Less);
+  std::vector<KeyedDocument> out;
+  out.reserve(entries_.size());
+  for (Entry& entry : entries_) out.push_back({std::move(entry.key), std::move(entry.doc)});
+  entries_.clear();
+  bytes_ = 0;
+  return out;
+}
+
 }  // namespace strata::query::sort

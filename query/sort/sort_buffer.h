@@ -36,6 +36,13 @@ class SortBuffer {
   // The documents in sort order. The buffer is left empty.
   std::vector<Document> Finish();
 
+  // The entries in sort order, with their keys (for writing a sorted run). Left empty.
+  struct KeyedDocument {
+    std::string key;
+    Document doc;
+  };
+  std::vector<KeyedDocument> FinishWithKeys();
+
  private:
   struct Entry {
     std::string key;

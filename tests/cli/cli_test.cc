@@ -552,9 +552,9 @@ TEST_F(CliExplainTest, PrintsThePlanTreeWithEstimatesAndActuals) {
   ASSERT_EQ(explained.exit_code, 0) << explained.stderr_text;
   EXPECT_THAT(explained.stdout_text, StartsWith("plan for test.c ("));
   EXPECT_THAT(explained.stdout_text, HasSubstr("  FETCH filter {\"a\": 7}    est. rows 1"));
-  EXPECT_THAT(explained.stdout_text, HasSubstr("actual: 1 docs 1 returned"));
-  EXPECT_THAT(explained.stdout_text,
-              HasSubstr("    IXSCAN a_1 forward {\"a\": [\"[7, 7]\"]}    actual: 1 keys"));
+  EXPECT_THAT(explained.stdout_text, HasSubstr("actual: 1 returned, 1 docs\n"));
+  EXPECT_THAT(explained.stdout_text, HasSubstr("    IXSCAN a_1 forward {\"a\": [\"[7, 7]\"]}    "
+                                               "actual: 1 returned, 1 keys\n"));
   EXPECT_THAT(explained.stdout_text, HasSubstr("rejected:\n  COLLSCAN"));
 
   ProcessResult bad = Strata({"--db", dir, "explain", "c", "--filter", "{nope"});

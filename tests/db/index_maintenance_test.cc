@@ -652,10 +652,16 @@ TEST_F(IndexMaintenanceTest, UpdateLeavingIndexedFieldsAloneWritesNoIndexEntry) 
   EXPECT_EQ(index_writes_of(R"({"update": "c", "updates": [{"q": {"_id": 1},
                                                             "u": {"$set": {"y": [1, 2]}}}]})"),
             0);
-  // Replacement keeping the indexed values; numerically equal values are the same key.
+  // Replacement keeping the indexed values (a multikey array reordered is the same keys).
+  EXPECT_EQ(index_writes_of(R"({"update": "c", "updates": [{"q": {"_id": 1},
+      "u": {"a": 1, "t": [2, 1], "u": 1, "p": 1, "s": 1, "z": 1}}]})"),
+            0);
+  // Numerically equal values of another type are the same key, but typed entries
+  // (index/key_types.h) record the type for covered queries: a_1's and u_1's entries are
+  // rewritten in place (t_a's keys come from an array, whose types are never recorded).
   EXPECT_EQ(index_writes_of(R"({"update": "c", "updates": [{"q": {"_id": 1},
       "u": {"a": 1.0, "t": [2, 1], "u": {"$numberLong": "1"}, "p": 1, "s": 1, "z": 1}}]})"),
-            0);
+            2);
   EXPECT_EQ(index_writes_of(R"({"findAndModify": "c", "query": {"_id": 1},
                                 "update": {"$set": {"z": 2}}})"),
             0);

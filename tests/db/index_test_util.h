@@ -227,13 +227,17 @@ inline absl::StatusOr<EntryMap> ExpectedEntries(const engine::StorageEngine& eng
   for (const auto& [id_key, doc] : StoredDocuments(engine, collection)) {
     absl::StatusOr<index::IndexKeys> keys = generator.Generate(doc.view(), partial);
     if (!keys.ok()) return keys.status();
-    for (const std::string& key : keys->keys) {
+    for (size_t k = 0; k < keys->keys.size(); ++k) {
+      const std::string& key = keys->keys[k];
       std::string entry = index::IndexEntryKey(format, key, id_key);
       if (format.unique && expected.count(entry) > 0) {
         return absl::AlreadyExistsError(
             absl::StrCat("two documents share a key of unique index ", spec.name()));
       }
-      expected.emplace(std::move(entry), index::IndexEntryValue(format, id_key));
+      expected.emplace(
+          std::move(entry),
+          index::IndexEntryValue(format, id_key,
+                                 k < keys->key_types.size() ? keys->key_types[k] : std::string()));
     }
   }
   return expected;

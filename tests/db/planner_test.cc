@@ -2,13 +2,18 @@
 // distributions, hints, sort-providing indexes, multikey deduplication, hidden/sparse/partial
 // rules, execution counters; and the answer never depends on the plan (randomized queries run
 // under every hint give the same documents).
+#include <algorithm>
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "db/command_dispatcher.h"
 #include "db/database_impl.h"
+#include "db/query_execution.h"
+#include "query/sort/sort_spec.h"
 #include "tests/support/test_util.h"
 
 namespace strata::db {
@@ -425,6 +430,231 @@ TEST_F(PlannerTest, EveryHintedPlanGivesTheSameDocuments) {
     for (const char* hint : {"a_1", "c_1_a_-1"}) {
       EXPECT_THAT(Run(absl::StrCat(count, R"(, "hint": ")", hint, R"("})")), HasSubstr(n))
           << filter << " hint " << hint;
+    }
+  }
+}
+
+// The stages of an explain's executionStages, root first, as "NAME nReturned [keys k] [docs d]"
+// joined by "|" (OR's inputs in order).
+void CollectStages(const bson_t* stage, std::vector<std::string>* out) {
+  bson_iter_t it;
+  std::string line;
+  int64_t returned = -1, keys = -1, docs = -1, counted = -1;
+  std::vector<std::pair<const uint8_t*, uint32_t>> inputs;
+  bson_iter_init(&it, stage);
+  while (bson_iter_next(&it)) {
+    const std::string key = bson_iter_key(&it);
+    if (key == "stage") line = bson_iter_utf8(&it, nullptr);
+    if (key == "nReturned") returned = bson_iter_as_int64(&it);
+    if (key == "keysExamined") keys = bson_iter_as_int64(&it);
+    if (key == "docsExamined") docs = bson_iter_as_int64(&it);
+    if (key == "nCounted") counted = bson_iter_as_int64(&it);
+    if (key == "inputStage") {
+      uint32_t length = 0;
+      const uint8_t* data = nullptr;
+      bson_iter_document(&it, &length, &data);
+      inputs.emplace_back(data, length);
+    }
+    if (key == "inputStages") {
+      bson_iter_t child;
+      bson_iter_recurse(&it, &child);
+      while (bson_iter_next(&child)) {
+        uint32_t length = 0;
+        const uint8_t* data = nullptr;
+        bson_iter_document(&child, &length, &data);
+        inputs.emplace_back(data, length);
+      }
+    }
+  }
+  absl::StrAppend(&line, " ", returned);
+  if (counted >= 0) absl::StrAppend(&line, " counted ", counted);
+  if (keys >= 0) absl::StrAppend(&line, " keys ", keys);
+  if (docs >= 0) absl::StrAppend(&line, " docs ", docs);
+  out->push_back(line);
+  for (const auto& [data, length] : inputs) {
+    bson_t child;
+    bson_init_static(&child, data, length);
+    CollectStages(&child, out);
+  }
+}
+
+std::string ExecutionStages(const Document& reply,
+                            const char* path = "executionStats.executionStages") {
+  bson_iter_t it, stages;
+  if (!bson_iter_init(&it, reply.bson()) || !bson_iter_find_descendant(&it, path, &stages)) {
+    return "no executionStages in " + reply.ToJson();
+  }
+  uint32_t length = 0;
+  const uint8_t* data = nullptr;
+  bson_iter_document(&stages, &length, &data);
+  bson_t root;
+  bson_init_static(&root, data, length);
+  std::vector<std::string> lines;
+  CollectStages(&root, &lines);
+  return absl::StrJoin(lines, "|");
+}
+
+// executionStages is the executed stage tree, each stage with its own counters.
+TEST_F(PlannerTest, ExecutionStagesCarryEachStagesCounters) {
+  Load();
+  auto stages = [&](const std::string& command) {
+    return ExecutionStages(Dispatch(
+        *db_, Json(absl::StrCat(R"({"explain": )", command, R"(, "verbosity": "executionStats"})"))
+                  .view()));
+  };
+  EXPECT_EQ(stages(R"({"find": "c", "filter": {"a": {"$in": [5, 6, 7000]}}})"),
+            "FETCH 2 docs 2|IXSCAN 2 keys 2");
+  // SORT keeps the top skip + limit; SKIP and LIMIT pass on what they keep.
+  EXPECT_EQ(stages(R"({"find": "c", "filter": {"b": 1}, "sort": {"c": 1}, "skip": 2, "limit": 4,
+                       "projection": {"c": 1}, "hint": {"$natural": 1}})"),
+            "PROJECTION_SIMPLE 4|LIMIT 4|SKIP 4|SORT 6|COLLSCAN 1000 docs 2000");
+  // The union: keys of each branch, each document fetched once.
+  EXPECT_EQ(stages(R"({"find": "c", "filter": {"$or": [{"a": {"$lt": 3}},
+                       {"c": 5, "a": {"$gt": 1900}}, {"a": 1}]}})"),
+            "FETCH 4 docs 4|OR 4|IXSCAN 3 keys 3|IXSCAN 1 keys 1|IXSCAN 1 keys 1");
+  // A multikey scan drops the entries of documents already returned.
+  const std::string multikey = Run(R"({"explain": {"find": "c", "filter": {"tags": {"$in": [3, 4]},
+      "a": {"$lt": 100}}, "hint": "tags_1"}, "verbosity": "executionStats"})");
+  EXPECT_THAT(multikey, HasSubstr(R"("dupsTested": )"));
+  EXPECT_THAT(multikey, Not(HasSubstr(R"("dupsDropped": 0)")));
+  EXPECT_EQ(stages(R"({"count": "c", "query": {"a": {"$gte": 10, "$lt": 20}}})"),
+            "COUNT 0 counted 10|COUNT_SCAN 10 keys 10");
+  EXPECT_EQ(stages(R"({"find": "c", "filter": {"_id": 5}})"), "IDHACK 1 keys 0 docs 1");
+  EXPECT_EQ(stages(R"({"find": "c", "filter": {"_id": {"$gte": 1500}}, "sort": {"_id": 1},
+                       "limit": 3})"),
+            "LIMIT 3|CLUSTERED_IXSCAN 3 docs 3");
+  // A limit stops the scan early: the collection scan examined only what it needed.
+  EXPECT_EQ(stages(R"({"find": "c", "filter": {"b": 1}, "limit": 2, "hint": {"$natural": 1}})"),
+            "LIMIT 2|COLLSCAN 2 docs 4");
+  // Works, need-time and EOF flags are MongoDB's: one work per examined document plus the end.
+  const std::string collscan = Run(R"({"explain": {"find": "c", "filter": {"b": 1},
+      "hint": {"$natural": 1}}, "verbosity": "executionStats"})");
+  EXPECT_THAT(collscan, HasSubstr(R"("works": 2001, "advanced": 1000, "needTime": 1000, )"
+                                  R"("isEOF": true, "docsExamined": 2000)"));
+  EXPECT_THAT(collscan, HasSubstr(R"("executionTimeMillisEstimate": )"));
+  // aggregate's $cursor shows the executed tree of the pushed-down query too.
+  EXPECT_EQ(ExecutionStages(Dispatch(*db_, Json(R"({"explain": {"aggregate": "c", "pipeline": [
+                                         {"$match": {"a": {"$in": [5, 6, 7000]}}},
+                                         {"$group": {"_id": "$b"}}], "cursor": {}},
+                                         "verbosity": "executionStats"})")
+                                               .view()),
+                            "stages.0.$cursor.executionStats.executionStages"),
+            "FETCH 2 docs 2|IXSCAN 2 keys 2");
+  // queryPlanner verbosity has no executionStats.
+  EXPECT_THAT(Explain(R"({"find": "c", "filter": {"a": 5}})"), Not(HasSubstr("executionStages")));
+}
+
+// The stage trees give the answer a brute-force reference gives (the matching documents in
+// `_id` order, sorted stably by the sort keys, skipped, limited and projected) for random
+// filters × sorts × skip/limit × projections × every hint.
+TEST_F(PlannerTest, StageTreesMatchAReferenceOnRandomQueries) {
+  Load();
+  std::mt19937 rng(20261127);
+  auto number = [&](int max) { return std::uniform_int_distribution<int>(0, max)(rng); };
+  const char* ops[] = {"$eq", "$lt", "$lte", "$gt", "$gte", "$ne"};
+  const char* fields[] = {"a", "b", "c", "tags"};
+  // Sorts whose keys are unique (a is), so the order is fully defined.
+  const char* sorts[] = {"",
+                         R"({"a": 1})",
+                         R"({"a": -1})",
+                         R"({"c": 1, "a": -1})",
+                         R"({"b": -1, "a": 1})",
+                         R"({"tags": 1, "a": 1})",
+                         R"({"tags": -1, "a": -1})"};
+  const char* projections[] = {"", R"({"a": 1})", R"({"_id": 0, "c": 1, "tags": 1})",
+                               R"({"b": 0, "tags": 0})", R"({"tags": {"$slice": 1}, "a": 1})"};
+  auto read = [&](QuerySpec spec) {
+    std::vector<std::string> out;
+    auto execution = db_->Query("test.c", std::move(spec));
+    EXPECT_OK(execution);
+    if (!execution.ok()) return out;
+    while (true) {
+      auto next = (*execution)->Next();
+      EXPECT_OK(next);
+      if (!next.ok() || !next->has_value()) break;
+      out.emplace_back(**next);
+    }
+    return out;
+  };
+  auto json = [](const std::string& bytes) {
+    return DocumentView(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).ToJson();
+  };
+  for (int trial = 0; trial < 40; ++trial) {
+    std::string filter;
+    int conditions = number(2);
+    for (int i = 0; i < conditions; ++i) {
+      const char* field = fields[number(3)];
+      int limit = std::string(field) == "a" ? 2000 : std::string(field) == "c" ? 100 : 11;
+      std::string condition =
+          number(4) == 0 ? absl::StrCat(R"({"$in": [)", number(limit), ", ", number(limit), "]}")
+                         : absl::StrCat(R"({")", ops[number(5)], R"(": )", number(limit), "}");
+      absl::StrAppend(&filter, i ? ", " : "", R"({")", field, R"(": )", condition, "}");
+    }
+    filter = conditions == 0 ? "{}" : absl::StrCat(R"({"$and": [)", filter, "]}");
+    const std::string sort = sorts[number(6)];
+    const std::string projection = projections[number(4)];
+    const int64_t skip = sort.empty() ? 0 : number(3) * 7;
+    const int64_t limit = sort.empty() ? 0 : number(2) * 25;
+    // The reference.
+    QuerySpec all;
+    all.filter = Json(filter);
+    all.hint.kind = query::planner::Hint::Kind::kNatural;
+    std::vector<std::string> matching = read(std::move(all));
+    if (!sort.empty()) {
+      auto spec = query::sort::SortSpec::Parse(Json(sort).view());
+      ASSERT_OK(spec);
+      std::vector<std::pair<std::string, std::string>> keyed;
+      for (const std::string& doc : matching) {
+        auto key =
+            spec->SortKey(DocumentView(reinterpret_cast<const uint8_t*>(doc.data()), doc.size()));
+        ASSERT_OK(key);
+        keyed.emplace_back(*key, doc);
+      }
+      std::stable_sort(keyed.begin(), keyed.end(),
+                       [](const auto& x, const auto& y) { return x.first < y.first; });
+      matching.clear();
+      for (size_t i = static_cast<size_t>(skip);
+           i < keyed.size() && (limit == 0 || i < static_cast<size_t>(skip + limit)); ++i) {
+        matching.push_back(keyed[i].second);
+      }
+    }
+    std::vector<std::string> expected;
+    for (const std::string& doc : matching) {
+      if (projection.empty()) {
+        expected.push_back(json(doc));
+        continue;
+      }
+      auto projected =
+          ApplyProjection(Json(projection).view(),
+                          DocumentView(reinterpret_cast<const uint8_t*>(doc.data()), doc.size()));
+      ASSERT_OK(projected);
+      expected.push_back(projected->ToJson());
+    }
+    if (sort.empty()) std::sort(expected.begin(), expected.end());
+    std::vector<query::planner::Hint> hints(3);
+    hints[1].kind = query::planner::Hint::Kind::kNatural;
+    hints[2].kind = query::planner::Hint::Kind::kNatural;
+    hints[2].natural_backward = true;
+    for (const char* name : {"a_1", "b_1", "c_1_a_-1", "tags_1"}) {
+      query::planner::Hint hint;
+      hint.kind = query::planner::Hint::Kind::kIndexName;
+      hint.index_name = name;
+      hints.push_back(hint);
+    }
+    for (const query::planner::Hint& hint : hints) {
+      QuerySpec spec;
+      spec.filter = Json(filter);
+      spec.sort = sort.empty() ? Document() : Json(sort);
+      spec.projection = projection.empty() ? Document() : Json(projection);
+      spec.skip = skip;
+      spec.limit = limit;
+      spec.hint = hint;
+      std::vector<std::string> actual;
+      for (const std::string& doc : read(std::move(spec))) actual.push_back(json(doc));
+      if (sort.empty()) std::sort(actual.begin(), actual.end());
+      EXPECT_EQ(actual, expected) << filter << " sort " << sort << " skip " << skip << " limit "
+                                  << limit << " projection " << projection << " hint "
+                                  << static_cast<int>(hint.kind) << hint.index_name;
     }
   }
 }

@@ -380,10 +380,13 @@ TEST_F(ValidateTest, BogusEntriesAreExtra) {
   const index::IndexId id = IndexIdOf("a_1");
   index::IndexEntryFormat format;
   format.index_id = id;
+  format.typed = true;  // indexes are created with typed entries (index/key_types.h)
   format.descending = {false};
   // An entry naming a document that does not exist, and one naming _id 2 with a wrong key.
-  PutIndex(index::IndexEntryKey(format, Enc("999"), Enc("12345")), "");
-  PutIndex(index::IndexEntryKey(format, Enc("'wrong'"), Enc("2")), "");
+  PutIndex(index::IndexEntryKey(format, Enc("999"), Enc("12345")),
+           std::string(1, static_cast<char>(BSON_TYPE_INT32)));
+  PutIndex(index::IndexEntryKey(format, Enc("'wrong'"), Enc("2")),
+           std::string(1, static_cast<char>(BSON_TYPE_UTF8)));
 
   Document reply = Validate();
   EXPECT_FALSE(Bool(reply, "valid"));
@@ -440,10 +443,12 @@ TEST_F(ValidateTest, UniqueEntryNamingTheWrongId) {
   index::IndexEntryFormat format;
   format.index_id = id;
   format.unique = true;
+  format.typed = true;
   format.descending = {false};
   const std::string key = index::IndexEntryKey(format, Enc("5"), Enc("5"));
   ASSERT_EQ(key, index::UniqueProbeKey(id, Enc("5")));
-  PutIndex(key, index::IndexEntryValue(format, Enc("6")));
+  PutIndex(key, index::IndexEntryValue(format, Enc("6"),
+                                       std::string(1, static_cast<char>(BSON_TYPE_INT32))));
 
   Document reply = Validate();
   EXPECT_FALSE(Bool(reply, "valid"));

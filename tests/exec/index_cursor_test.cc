@@ -110,7 +110,7 @@ class IndexCursorTest : public ::testing::Test {
     ASSERT_TRUE(engine_->db()->Put(engine_->WriteOptions(), engine_->indexes(), key, value).ok());
   }
   void Put(const IndexEntryFormat& format, const std::string& key, const std::string& id) {
-    PutRaw(index::IndexEntryKey(format, key, id), index::IndexEntryValue(format, id));
+    PutRaw(index::IndexEntryKey(format, key, id), index::IndexEntryValue(format, id, ""));
   }
   void Delete(const IndexEntryFormat& format, const std::string& key, const std::string& id) {
     ASSERT_TRUE(engine_->db()
@@ -619,7 +619,8 @@ TEST_F(IndexCursorTest, RandomBoundsMatchABruteForceFilter) {
       const std::string id_key = Enc(e);
       const std::string entry_key = index::IndexEntryKey(format, key, id_key);
       ASSERT_TRUE(
-          batch.Put(engine_->indexes(), entry_key, index::IndexEntryValue(format, id_key)).ok());
+          batch.Put(engine_->indexes(), entry_key, index::IndexEntryValue(format, id_key, ""))
+              .ok());
       by_entry_key[entry_key] = Brute{values, Row{key, id_key}};
     }
     ASSERT_TRUE(engine_->db()->Write(engine_->WriteOptions(), &batch).ok());

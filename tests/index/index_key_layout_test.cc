@@ -11,6 +11,7 @@
 
 #include "document/key_string.h"
 #include "index/key_generator.h"
+#include "index/key_types.h"
 #include "tests/support/test_util.h"
 
 namespace strata::index {
@@ -52,7 +53,50 @@ TEST(IndexKeyLayoutTest, GoldenBytes) {
   EXPECT_EQ(key, std::string("\x1E\x50\x80\x00\x00", 5));
   EXPECT_EQ(IndexEntryKey(format, key, IdKeyString(doc)),
             std::string("\x00\x00\x00\x07", 4) + key + IdKeyString(doc));
-  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc)), "");
+  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc), ""), "");
+}
+
+// Entry format 1: the value carries one type code per key part (after the `_id` key string of
+// a unique index); the key bytes are those of format 0.
+TEST(IndexKeyLayoutTest, TypedValuesGoldenBytesAndRoundTrip) {
+  IndexSpec spec = MakeSpec(R"({"key": {"a": 1, "b": -1}})", 7);
+  spec.set_entry_format(kTypedEntryFormat);
+  const IndexEntryFormat format = IndexEntryFormat::For(spec);
+  ASSERT_TRUE(format.typed);
+  const Document doc = Json(R"({"_id": 2, "a": 1, "b": {"$numberLong": "5"}})");
+  absl::StatusOr<IndexKeys> keys = GenerateKeys(spec, doc.view());
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->key_types, std::vector<std::string>{"\x10\x12"});  // int32, int64
+  const std::string entry = IndexEntryKey(format, keys->keys[0], IdKeyString(doc));
+  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc), keys->key_types[0]), "\x10\x12");
+  absl::StatusOr<IndexEntry> decoded = DecodeIndexEntry(format, entry, "\x10\x12");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->key, keys->keys[0]);
+  EXPECT_EQ(decoded->id_key_string, IdKeyString(doc));
+  EXPECT_EQ(decoded->key_types, "\x10\x12");
+  EXPECT_THAT(DecodeIndexEntry(format, entry, "\x10"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("one type per key part")));
+
+  spec = MakeSpec(R"({"key": {"a": 1, "b": -1}, "unique": true})", 7);
+  spec.set_entry_format(kTypedEntryFormat);
+  const IndexEntryFormat unique = IndexEntryFormat::For(spec);
+  const std::string value = IndexEntryValue(unique, IdKeyString(doc), "\x10\x12");
+  EXPECT_EQ(value, IdKeyString(doc) + "\x10\x12");
+  EXPECT_EQ(*UniqueEntryIdKey(unique, value), IdKeyString(doc));
+  decoded = DecodeIndexEntry(unique, IndexEntryKey(unique, keys->keys[0], ""), value);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->id_key_string, IdKeyString(doc));
+  EXPECT_EQ(decoded->key_types, "\x10\x12");
+  EXPECT_THAT(UniqueEntryIdKey(unique, "\x1E"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("_id part")));
+  // The catalog records the format; descriptors without it are format 0.
+  absl::StatusOr<IndexSpec> reread = IndexSpec::FromDescriptor(spec.ToDescriptor().view());
+  ASSERT_TRUE(reread.ok());
+  EXPECT_EQ(reread->entry_format(), kTypedEntryFormat);
+  EXPECT_EQ(IndexSpec::FromDescriptor(
+                MakeSpec(R"({"key": {"a": 1}, "name": "a_1"})", 3).ToDescriptor().view())
+                ->entry_format(),
+            kUntypedEntryFormat);
 }
 
 TEST(IndexKeyLayoutTest, NonUniqueRoundTrip) {
@@ -70,7 +114,7 @@ TEST(IndexKeyLayoutTest, NonUniqueRoundTrip) {
     for (const std::string& key : Keys(compound, doc)) {
       const std::string entry = IndexEntryKey(format, key, id);
       absl::StatusOr<IndexEntry> decoded =
-          DecodeIndexEntry(format, entry, IndexEntryValue(format, id));
+          DecodeIndexEntry(format, entry, IndexEntryValue(format, id, ""));
       ASSERT_OK(decoded);
       EXPECT_EQ(decoded->key, key) << json;
       EXPECT_EQ(decoded->id_key_string, id) << json;
@@ -88,7 +132,7 @@ TEST(IndexKeyLayoutTest, UniqueRoundTripAndProbe) {
   // The entry key does not depend on the document: it is the probe key.
   EXPECT_EQ(entry, UniqueProbeKey(3, key));
   EXPECT_EQ(entry, IndexPrefix(3) + key);
-  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc)), IdKeyString(doc));
+  EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc), ""), IdKeyString(doc));
   absl::StatusOr<IndexEntry> decoded = DecodeIndexEntry(format, entry, IdKeyString(doc));
   ASSERT_OK(decoded);
   EXPECT_EQ(decoded->key, key);

@@ -2,6 +2,7 @@
 // winner, estimates, actuals and the rejected strategies) and the memory budget of $sort and
 // $group (error 292 without allowDiskUse; spilled runs merged with it, same results, files
 // removed afterwards).
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -224,6 +225,19 @@ TEST_F(SpillTest, SortOverBudgetFailsWithoutDiskAndSpillsWithIt) {
   ASSERT_TRUE(spilled.ok()) << spilled.status();
   EXPECT_EQ(Dump(*spilled), Dump(*big));
   EXPECT_EQ(SpillFiles(), 0u);  // runs are removed when the stage ends
+  // $sort + $limit keeps a top-k; when even that passes the budget it spills too, and the
+  // first k are the in-memory ones.
+  const std::string top =
+      R"([{"$set": {"x": 1}}, {"$sort": {"v": -1, "_id": 1}}, {"$limit": 300}])";
+  auto top_big = RunWith(top, size_t{100} << 20, false);
+  ASSERT_TRUE(top_big.ok()) << top_big.status();
+  ASSERT_EQ(top_big->size(), std::min<size_t>(300, big->size()));
+  EXPECT_EQ(ErrorCodeOf(RunWith(top, 4096, false).status()),
+            ErrorCode::kQueryExceededMemoryLimitNoDiskUseAllowed);
+  auto top_spilled = RunWith(top, 4096, true);
+  ASSERT_TRUE(top_spilled.ok()) << top_spilled.status();
+  EXPECT_EQ(Dump(*top_spilled), Dump(*top_big));
+  EXPECT_EQ(SpillFiles(), 0u);
 }
 
 TEST_F(SpillTest, GroupOverBudgetFailsWithoutDiskAndSpillsWithIt) {

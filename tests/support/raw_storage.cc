@@ -46,9 +46,12 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Entries(const L
   auto keys = index->Generate(doc);
   if (!keys.ok()) return keys.status();
   std::vector<std::pair<std::string, std::string>> entries;
-  for (const std::string& key : keys->keys) {
-    entries.emplace_back(index::IndexEntryKey(index->format(), key, *id_key),
-                         index::IndexEntryValue(index->format(), *id_key));
+  for (size_t k = 0; k < keys->keys.size(); ++k) {
+    const std::string& key = keys->keys[k];
+    entries.emplace_back(
+        index::IndexEntryKey(index->format(), key, *id_key),
+        index::IndexEntryValue(index->format(), *id_key,
+                               k < keys->key_types.size() ? keys->key_types[k] : std::string()));
   }
   return entries;
 }
