@@ -186,6 +186,9 @@ void AppendPlanStages(const CandidatePlan& plan, const std::vector<IndexInfo>& i
   bson_append_double(&estimate, "docsExamined", -1, plan.docs);
   bson_append_double(&estimate, "cost", -1, plan.cost);
   if (plan.hinted) bson_append_bool(&estimate, "hinted", -1, true);
+  if (const char* from = query::planner::KeysFromName(plan.keys_from); *from != '\0') {
+    bson_append_utf8(&estimate, "keysFrom", -1, from, -1);
+  }
   bson_append_document_end(b, &estimate);
   if (bson_iter_init_find(&it, current.bson(), "inputStage")) {
     bson_append_iter(b, "inputStage", -1, &it);
