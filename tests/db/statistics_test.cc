@@ -52,7 +52,9 @@ class StatisticsTest : public ::testing::Test {
     }
   }
   void Open(bool auto_analyze) {
-    if (db_ != nullptr) ASSERT_OK(db_->Close());
+    if (db_ != nullptr) {
+      ASSERT_OK(db_->Close());
+    }
     db_.reset();
     DatabaseOptions options;
     options.durability = Durability::kRelaxed;
