@@ -15,9 +15,9 @@
 //            date rising with _id over three years, name, note (80–160 letters). About 250 bytes.
 //   indexes  {category: 1}, {score: 1}, {status: 1, score: -1}, {tags: 1} (multikey),
 //            {created: 1}, {category: 1, created: -1}; built after the load, then analyzed
-//            (`analyze`: the histograms the planner estimates from; STRATA_BENCH_ANALYZE=0
-//            skips it, so every estimate is a dive). The automatic refresh stays on; with no
-//            writes during the measurement it never runs.
+//            (`analyze`: the histograms the planner estimates from). STRATA_BENCH_ANALYZE=0
+//            skips it and turns the automatic refresh off, so every estimate is a dive; else the
+//            automatic refresh stays on (with no writes during the measurement it never runs).
 //   plans    no hint (the planner's choice, named from explain's winningPlan), then
 //            {$natural: 1} and each index by name. `_id_` is not hintable (Strata's `_id`
 //            order is the collection scan's).
@@ -677,6 +677,7 @@ int main() {
   strata::DatabaseOptions options;
   options.durability = strata::Durability::kRelaxed;
   options.ttl_monitor_interval_seconds = 0;
+  options.auto_analyze = EnvInt("STRATA_BENCH_ANALYZE", 1) != 0;
   auto opened = strata::Database::Open(dir.path(), options);
   if (!opened.ok()) Die("open: " + opened.status().ToString());
   std::unique_ptr<strata::Database> db = *std::move(opened);

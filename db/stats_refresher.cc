@@ -51,7 +51,7 @@ void StatsRefresher::Stop() {
 void StatsRefresher::WaitIdle() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](StatsRefresher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+      +[](StatsRefresher* self) {  // called with mu_ held
         return self->stopping_ || (self->queue_.empty() && !self->running_);
       },
       this));
@@ -64,7 +64,7 @@ void StatsRefresher::Run() {
       absl::MutexLock lock(&mu_);
       running_ = false;
       mu_.Await(absl::Condition(
-          +[](StatsRefresher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+          +[](StatsRefresher* self) {  // called with mu_ held
             return self->stopping_ || !self->queue_.empty();
           },
           this));
