@@ -290,9 +290,13 @@ absl::StatusOr<std::vector<query::planner::IndexInfo>> PlannerIndexes(
     const PlannerIndexStatistics& stats = statistics->indexes[i];
     info.entries = stats.entries;
     const int64_t analyzed = stats.histogram != nullptr ? stats.analyzed_documents : 0;
-    const bool fresh = !AnalysisStale(
-        ModificationsSinceAnalysis(changes, statistics->documents, analyzed), analyzed);
-    if (stats.histogram != nullptr && fresh) info.histogram = stats.histogram;
+    const int64_t modifications =
+        ModificationsSinceAnalysis(changes, statistics->documents, analyzed);
+    const bool fresh = !AnalysisStale(modifications, analyzed);
+    if (stats.histogram != nullptr && fresh) {
+      info.histogram = stats.histogram;
+      info.modifications_since_analysis = modifications;
+    }
     if (!fresh) stale = true;
     result.push_back(std::move(info));
   }

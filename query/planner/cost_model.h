@@ -24,16 +24,18 @@
 //      equalities on a bucket boundary and ranges over whole buckets are exact (as of the
 //      analysis); a cut bucket is interpolated, an equality inside a bucket is its
 //      entries / distinct values. The histogram also gives the range [low, high] the truth
-//      lies in; it is used alone only when it is PRECISE:
-//        (high − low) × E  <=  kHistogramCoarseness × max(1, K)
-//      (e.g. a range over many buckets, a frequent value that is its own bucket).
+//      lies in, widened by M, the documents modified since the analysis (each may have moved
+//      one key in or out); it is used alone only when it is PRECISE:
+//        (high − low) × E + M  <=  kHistogramCoarseness × max(1, K)
+//      (e.g. a range over many buckets, a frequent value that is its own bucket, on data that
+//      has not moved much since).
 //   2. otherwise an index dive: the planner counts the keys in the scan ranges up to kDiveCap
 //      (256: enough to tell selective from not, cheap next to a small-limit query); past it, it
 //      extrapolates from RocksDB's approximate size of the ranges relative to the whole index,
-//      clamped to the histogram's [low, high] × E when there is one (only high when later key
-//      parts are bounded too: the leading histogram knows nothing of them). A coarse histogram
-//      is thus refined by the dive (a rare value inside a bucket, a range inside one or two
-//      buckets), and a missing or stale one replaced by it.
+//      clamped to the histogram's [low × E − M, high × E + M] when there is one (only the
+//      high end when later key parts are bounded too: the leading histogram knows nothing of
+//      them). A coarse histogram is thus refined by the dive (a rare value inside a bucket, a
+//      range inside one or two buckets, data that moved), and a missing or stale one replaced.
 // An index with no bounds (used for its order) is neither: K is its entry counter. R is the
 // smallest K among indexes whose bounds cover the filter's predicates, or N when no index
 // bounds the filter. explain shows where each K came from (strataEstimate.keysFrom).

@@ -160,17 +160,21 @@ struct KeyEstimate {
 // the index has a fresh one that bounds every bounded key part (only the leading one is
 // bounded) and is precise for these bounds; otherwise by a dive, counted exactly up to the dive
 // cap and extrapolated past it from RocksDB's approximate sizes — clamped, when a histogram
-// exists, to the range it allows.
+// exists, to the range it allows. The documents modified since the analysis widen that range
+// (each may have moved one key in or out).
 absl::StatusOr<KeyEstimate> EstimateKeys(const IndexInfo& index, const index::ScanRanges& ranges,
                                          const IndexBoundsResult& bounds,
                                          const engine::StorageEngine& engine,
                                          const std::shared_ptr<engine::Snapshot>& snapshot) {
   const double entries = static_cast<double>(std::max<int64_t>(0, index.entries));
+  const double drift =
+      static_cast<double>(std::max<int64_t>(0, index.modifications_since_analysis));
   std::optional<LeadingHistogram::Estimate> histogram;
   if (index.histogram != nullptr && !bounds.bounds.fields.empty()) {
     histogram = index.histogram->EstimateIntervals(bounds.bounds.fields[0]);
     const double estimate = histogram->fraction * entries;
-    const double spread = (histogram->high - histogram->low) * entries;
+    // The histogram's own uncertainty, plus what the documents modified since may have moved.
+    const double spread = (histogram->high - histogram->low) * entries + drift;
     if (bounds.bounded_prefix <= 1 &&
         spread <= CostModel::kHistogramCoarseness * std::max(1.0, estimate)) {
       return KeyEstimate{estimate, CandidatePlan::KeysFrom::kHistogram};
@@ -199,8 +203,8 @@ absl::StatusOr<KeyEstimate> EstimateKeys(const IndexInfo& index, const index::Sc
   if (histogram.has_value()) {
     // The leading part's histogram bounds the scan from above; from below only when the
     // leading part is all the bounds there are.
-    const double low = bounds.bounded_prefix <= 1 ? histogram->low * entries : 0;
-    const double high = std::max(static_cast<double>(counted), histogram->high * entries);
+    const double low = bounds.bounded_prefix <= 1 ? histogram->low * entries - drift : 0;
+    const double high = std::max(static_cast<double>(counted), histogram->high * entries + drift);
     keys = std::clamp(keys, std::min(std::max(low, static_cast<double>(counted)), high), high);
   }
   return KeyEstimate{keys, dived};

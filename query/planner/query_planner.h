@@ -56,6 +56,9 @@ struct IndexInfo {
   // The leading key part's histogram (leading_histogram.h) when a fresh analysis exists; null:
   // estimate by index dives only.
   std::shared_ptr<const LeadingHistogram> histogram;
+  // Documents modified since that analysis (db/stats_refresher.h counts them): how far the
+  // data may have moved from the histogram; it widens the histogram's uncertainty.
+  int64_t modifications_since_analysis = 0;
 };
 
 // find's `hint`.
