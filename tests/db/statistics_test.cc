@@ -203,7 +203,7 @@ TEST_F(StatisticsTest, HistogramEstimatesOnKnownDistributions) {
 
 // A skewed field: k = 0 in 90 % of the documents, else its own value. With the histogram the
 // frequent value's count is known exactly (no dive) and the collection scan wins; a rare value
-// uses the index. The same queries on an unanalyzed copy (dives only) choose the same plans.
+// uses the index. An unanalyzed copy shows where the dives come from.
 TEST_F(StatisticsTest, PlanChoiceFollowsTheHistogram) {
   std::vector<std::string> docs;
   for (int i = 0; i < 20000; ++i) {
@@ -246,14 +246,14 @@ TEST_F(StatisticsTest, PlanChoiceFollowsTheHistogram) {
   EXPECT_THAT(Explain(R"({"find": "h", "filter": {"k": 0}})"),
               HasSubstr(R"("keysFrom": "histogram")"));
 
-  // Dives alone agree on these choices.
+  // Dives alone (no analysis): exact below the dive cap, so the rare value agrees. Past the cap
+  // they extrapolate from RocksDB's approximate sizes, which for data still in the memtable can
+  // come out near 0 (the frequent value or the wide range then "costs" 256 keys): the reason
+  // the planner prefers a precise histogram, and why no choice past the cap is asserted here.
   EXPECT_THAT(Explain(R"({"find": "dives", "filter": {"k": 0}})"),
               HasSubstr(R"("keysFrom": "dive")"));
-  EXPECT_THAT(Winning(R"({"find": "dives", "filter": {"k": 0}})"), HasSubstr(R"("COLLSCAN")"));
   EXPECT_THAT(Winning(R"({"find": "dives", "filter": {"k": 12340}})"),
               HasSubstr(R"("indexName": "k_1")"));
-  EXPECT_THAT(Winning(R"({"find": "dives", "filter": {"r": {"$gte": 1000, "$lt": 15000}}})"),
-              HasSubstr(R"("COLLSCAN")"));
 }
 
 TEST_F(StatisticsTest, AutoAnalyzeAfterEnoughChangesAndNotBefore) {
