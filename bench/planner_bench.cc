@@ -14,7 +14,10 @@
 //            distinct of 500 (Zipf 1.0: "t1" in about a third of the documents), created a
 //            date rising with _id over three years, name, note (80–160 letters). About 250 bytes.
 //   indexes  {category: 1}, {score: 1}, {status: 1, score: -1}, {tags: 1} (multikey),
-//            {created: 1}, {category: 1, created: -1}; built after the load.
+//            {created: 1}, {category: 1, created: -1}; built after the load, then analyzed
+//            (`analyze`: the histograms the planner estimates from). STRATA_BENCH_ANALYZE=0
+//            skips it and turns the automatic refresh off, so every estimate is a dive; else the
+//            automatic refresh stays on (with no writes during the measurement it never runs).
 //   plans    no hint (the planner's choice, named from explain's winningPlan), then
 //            {$natural: 1} and each index by name. `_id_` is not hintable (Strata's `_id`
 //            order is the collection scan's).
@@ -280,6 +283,7 @@ RunResult RunFind(strata::Database& db, const Document& find, double cap_millis)
 
 struct Estimate {
   double rows = 0, keys = 0, docs = 0, cost = 0;
+  std::string keys_from;  // "histogram", "histogram+dive", "dive", "counter" or ""
 };
 
 struct PlanInfo {
@@ -311,8 +315,13 @@ PlanInfo ReadPlan(const bson_t& root) {
   bson_iter_t it;
   bson_t estimate;
   if (bson_iter_init_find(&it, &root, "strataEstimate") && Subdocument(it, &estimate)) {
-    info.estimate = Estimate{DoubleField(estimate, "rows"), DoubleField(estimate, "keysExamined"),
-                             DoubleField(estimate, "docsExamined"), DoubleField(estimate, "cost")};
+    info.estimate =
+        Estimate{DoubleField(estimate, "rows"), DoubleField(estimate, "keysExamined"),
+                 DoubleField(estimate, "docsExamined"), DoubleField(estimate, "cost"), ""};
+    bson_iter_t from;
+    if (bson_iter_init_find(&from, &estimate, "keysFrom") && BSON_ITER_HOLDS_UTF8(&from)) {
+      info.estimate->keys_from = bson_iter_utf8(&from, nullptr);
+    }
   }
   // Down the inputStage chain (bson_t views are re-initialised, never copied: a static
   // bson_t points into itself).
@@ -578,8 +587,8 @@ QueryReport MeasureQuery(strata::Database& db, int number, const Query& query, i
   std::printf("\nQ%d  %s  (%lld documents; planning alone %s ms)\n    %s\n", number,
               query.label.c_str(), static_cast<long long>(report.returned),
               FormatMillis(report.plan_ms).c_str(), query.body.c_str());
-  std::printf("    %-24s %10s %12s %12s %12s %12s\n", "plan", "ms", "est. cost", "est. keys",
-              "est. docs", "est. rows");
+  std::printf("    %-24s %10s %12s %12s %12s %12s  %s\n", "plan", "ms", "est. cost", "est. keys",
+              "est. docs", "est. rows", "keys from");
   for (const PlanRun& plan : plans) {
     std::string name = plan.name == "chosen" ? "chosen: " + report.chosen : plan.name;
     std::string marks;
@@ -590,9 +599,10 @@ QueryReport MeasureQuery(strata::Database& db, int number, const Query& query, i
       marks += absl::StrCat("  MISMATCH: ", plan.returned, " documents");
     }
     if (plan.estimate.has_value()) {
-      std::printf("    %-24s %10s %12.0f %12.0f %12.0f %12.0f%s\n", name.c_str(),
+      std::printf("    %-24s %10s %12.0f %12.0f %12.0f %12.0f  %-14s%s\n", name.c_str(),
                   FormatTime(plan).c_str(), plan.estimate->cost, plan.estimate->keys,
-                  plan.estimate->docs, plan.estimate->rows, marks.c_str());
+                  plan.estimate->docs, plan.estimate->rows, plan.estimate->keys_from.c_str(),
+                  marks.c_str());
     } else {
       std::printf("    %-24s %10s %12s %12s %12s %12s%s\n", name.c_str(), FormatTime(plan).c_str(),
                   "-", "-", "-", "-", marks.c_str());
@@ -647,6 +657,13 @@ void Load(strata::Database& db, int64_t n) {
                 .view());
     std::fprintf(stderr, "built %s (%.1f s)\n", name.c_str(), MillisSince(built) / 1000);
   }
+  if (EnvInt("STRATA_BENCH_ANALYZE", 1) != 0) {
+    const Clock::time_point analyzed = Clock::now();
+    MustRun(db, Json(absl::StrCat(R"({"analyze": ")", kCollection, R"("})")).view());
+    std::printf("analyze: %.1f s (histograms of all six indexes)\n", MillisSince(analyzed) / 1000);
+  } else {
+    std::printf("analyze: skipped (STRATA_BENCH_ANALYZE=0): estimates by dives only\n");
+  }
 }
 
 }  // namespace
@@ -660,6 +677,7 @@ int main() {
   strata::DatabaseOptions options;
   options.durability = strata::Durability::kRelaxed;
   options.ttl_monitor_interval_seconds = 0;
+  options.auto_analyze = EnvInt("STRATA_BENCH_ANALYZE", 1) != 0;
   auto opened = strata::Database::Open(dir.path(), options);
   if (!opened.ok()) Die("open: " + opened.status().ToString());
   std::unique_ptr<strata::Database> db = *std::move(opened);

@@ -76,7 +76,8 @@ std::optional<Document> FirstValue(DocumentView key_values) {
 absl::StatusOr<IndexAnalysis> AnalyzeIndex(const engine::StorageEngine& engine,
                                            const std::shared_ptr<engine::Snapshot>& snapshot,
                                            const engine::CollectionInfo& collection,
-                                           const CompiledIndex& index, int max_buckets) {
+                                           const CompiledIndex& index, int max_buckets,
+                                           const std::atomic<bool>* cancel) {
   IndexAnalysis analysis;
   analysis.index_name = index.name();
   analysis.key_pattern = Document::Copy(index.spec().key_pattern());
@@ -120,6 +121,9 @@ absl::StatusOr<IndexAnalysis> AnalyzeIndex(const engine::StorageEngine& engine,
   while (true) {
     ASSIGN_OR_RETURN(std::optional<IndexCursor::Entry> entry, cursor->Next());
     if (!entry.has_value()) break;
+    if (cancel != nullptr && (analysis.entries & 4095) == 0 && cancel->load()) {
+      return absl::CancelledError("analyze: cancelled (the database is closing)");
+    }
     ++analysis.entries;
     absl::StatusOr<size_t> leading_size =
         index::KeyStringValueSize(entry->key, analysis.leading_descending);
@@ -133,6 +137,7 @@ absl::StatusOr<IndexAnalysis> AnalyzeIndex(const engine::StorageEngine& engine,
       continue;
     }
     if (group_count > 0) close_group();
+    if (analysis.entries == 1) analysis.first.assign(leading.data(), leading.size());
     group_leading.assign(leading.data(), leading.size());
     group_key.assign(entry->key.data(), entry->key.size());
     group_id_key.assign(entry->id_key_string.data(), entry->id_key_string.size());
@@ -189,6 +194,10 @@ Document IndexAnalysis::ToDocument() const {
   bson_append_date_time(out, "analyzedAt", 10, absl::ToUnixMillis(analyzed_at));
   bson_append_int64(out, "entries", 7, entries);
   bson_append_int64(out, "distinct", 8, distinct);
+  bson_append_int64(out, "documents", 9, documents);
+  bson_append_binary(out, "first", 5, BSON_SUBTYPE_BINARY,
+                     reinterpret_cast<const uint8_t*>(first.data()),
+                     static_cast<uint32_t>(first.size()));
   bson_t array;
   bson_append_array_begin(out, "buckets", 7, &array);
   for (size_t i = 0; i < buckets.size(); ++i) {
@@ -250,6 +259,17 @@ absl::StatusOr<IndexAnalysis> IndexAnalysis::FromDocument(DocumentView stored) {
   analysis.analyzed_at = absl::FromUnixMillis(bson_iter_date_time(&it));
   ASSIGN_OR_RETURN(analysis.entries, Int64Field(doc, "entries"));
   ASSIGN_OR_RETURN(analysis.distinct, Int64Field(doc, "distinct"));
+  analysis.documents = analysis.entries;
+  if (bson_iter_init_find(&it, &doc, "documents") && BSON_ITER_HOLDS_INT64(&it)) {
+    analysis.documents = bson_iter_int64(&it);
+  }
+  if (bson_iter_init_find(&it, &doc, "first") && BSON_ITER_HOLDS_BINARY(&it)) {
+    bson_subtype_t subtype;
+    uint32_t first_length = 0;
+    const uint8_t* first = nullptr;
+    bson_iter_binary(&it, &subtype, &first_length, &first);
+    analysis.first.assign(reinterpret_cast<const char*>(first), first_length);
+  }
   if (!bson_iter_init_find(&it, &doc, "buckets") || !BSON_ITER_HOLDS_ARRAY(&it)) {
     return Corrupt("no 'buckets'");
   }
@@ -283,6 +303,16 @@ absl::StatusOr<IndexAnalysis> IndexAnalysis::FromDocument(DocumentView stored) {
     analysis.buckets.push_back(std::move(bucket));
   }
   return analysis;
+}
+
+std::shared_ptr<const query::planner::LeadingHistogram> IndexAnalysis::ToHistogram() const {
+  std::vector<query::planner::LeadingHistogram::Bucket> planner_buckets;
+  planner_buckets.reserve(buckets.size());
+  for (const HistogramBucket& bucket : buckets) {
+    planner_buckets.push_back({bucket.upper, bucket.count, bucket.distinct, bucket.upper_count});
+  }
+  return std::make_shared<const query::planner::LeadingHistogram>(leading_descending, first,
+                                                                  planner_buckets, entries);
 }
 
 double IndexAnalysis::EstimateEqualityFraction(std::string_view leading_key) const {
@@ -322,11 +352,19 @@ absl::StatusOr<std::vector<IndexAnalysis>> AnalyzeCollection(engine::StorageEngi
                                    " has the leading field '", *options.key, "'"));
   }
 
+  const engine::CollectionId collection_id = indexes.collection().id;
+  // Counted before the snapshot: writes that land in between count as changes since (more
+  // than happened, never fewer).
+  const int64_t writes = engine.change_counters().Get(collection_id).writes;
   std::shared_ptr<engine::Snapshot> snapshot = engine.GetSnapshot();
+  ASSIGN_OR_RETURN(engine::CollectionStats documents,
+                   engine::ReadCollectionStats(engine, collection_id, snapshot.get()));
   std::vector<IndexAnalysis> analyses;
   for (const CompiledIndex* index : selected) {
-    ASSIGN_OR_RETURN(IndexAnalysis analysis, AnalyzeIndex(engine, snapshot, indexes.collection(),
-                                                          *index, options.max_buckets));
+    ASSIGN_OR_RETURN(IndexAnalysis analysis,
+                     AnalyzeIndex(engine, snapshot, indexes.collection(), *index,
+                                  options.max_buckets, options.cancel));
+    analysis.documents = documents.count;
     analyses.push_back(std::move(analysis));
   }
   if (selected.empty()) return analyses;
@@ -357,6 +395,7 @@ absl::StatusOr<std::vector<IndexAnalysis>> AnalyzeCollection(engine::StorageEngi
   if (any_orphan) {
     RETURN_IF_ERROR(engine.WriteBatchUnlocked(&orphans, "removing statistics of a dropped index"));
   }
+  engine.change_counters().NoteAnalysis(collection_id, writes);
   return analyses;
 }
 

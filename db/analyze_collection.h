@@ -17,7 +17,8 @@
 // concurrent writer may make it slightly stale, never inconsistent). Dropping the index or its
 // collection deletes the key in the same write as the drop (engine/catalog.cc). The document:
 //   {v: 1, index: <name>, keyPattern: {…}, leadingField: <path>, leadingDescending: <bool>,
-//    analyzedAt: <date>, entries: <int64>, distinct: <int64>,
+//    analyzedAt: <date>, entries: <int64>, distinct: <int64>, documents: <int64>,
+//    first: <BinData>,
 //    buckets: [{upper: <BinData>, upperValue: <value>, count: <int64>, distinct: <int64>,
 //               upperCount: <int64>}, …]}
 // `upper` is the leading key-string bytes of the bucket's largest value exactly as they appear in
@@ -25,13 +26,22 @@
 // order of `upper`; `upperValue` is that value as BSON (taken from a document having it; absent
 // when no document could be read); `count` is the bucket's entries, `distinct` its distinct
 // leading values and `upperCount` the entries equal to `upper`. Sum of `count` == entries; sum
-// of `distinct` == distinct.
+// of `distinct` == distinct. `documents` is the collection's document counter and `first` the
+// leading key bytes of the index's first entry (index order), both on the analysis snapshot;
+// they are optional (analyses stored before they existed lack them: documents then reads as
+// `entries`, first as unknown).
+//
+// After storing, AnalyzeCollection bumps the collection's analysis generation
+// (engine::ChangeCounters::NoteAnalysis), which makes every planner statistics cache of the
+// collection reload (collection_indexes.h).
 //
 // Thread safety: the functions are thread-safe; IndexAnalysis is a plain value.
 #ifndef STRATA_DB_ANALYZE_COLLECTION_H_
 #define STRATA_DB_ANALYZE_COLLECTION_H_
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +53,7 @@
 #include "engine/catalog.h"
 #include "engine/storage_engine.h"
 #include "index/index_spec.h"
+#include "query/planner/leading_histogram.h"
 #include "strata/document.h"
 
 namespace strata::db {
@@ -66,8 +77,13 @@ struct IndexAnalysis {
   bool leading_descending = false;
   absl::Time analyzed_at;
   int64_t entries = 0;
-  int64_t distinct = 0;  // distinct leading values
+  int64_t distinct = 0;   // distinct leading values
+  int64_t documents = 0;  // the collection's documents on the analysis snapshot
+  std::string first;      // leading key bytes of the first entry in index order ("" unknown)
   std::vector<HistogramBucket> buckets;
+
+  // The planner's form of these statistics (query/planner/leading_histogram.h).
+  std::shared_ptr<const query::planner::LeadingHistogram> ToHistogram() const;
 
   // The stored document (see the file comment) and back. FromDocument: kDataLoss when `stored`
   // is not such a document.
@@ -87,6 +103,9 @@ struct AnalyzeOptions {
   std::optional<std::string> key;
   // Histogram buckets per index, 1..kMaxHistogramBuckets. Default: 64.
   int max_buckets = kMaxHistogramBuckets;
+  // When set and true, the analysis stops early with kCancelled (checked every few thousand
+  // entries; the background refresher sets it on Close). Nothing is stored then.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Analyzes the ready secondary indexes of `indexes.collection()` (those selected by
@@ -94,7 +113,7 @@ struct AnalyzeOptions {
 // in the collection's index order. After the write, the analysis of an index that was dropped
 // meanwhile is deleted again, so no analysis outlives its index. Errors: IndexNotFound (27) when
 // `options.key` selects no index; kInvalidArgument for max_buckets outside 1..64; kDataLoss on
-// a malformed index entry; I/O errors.
+// a malformed index entry; kCancelled when `options.cancel` was set; I/O errors.
 absl::StatusOr<std::vector<IndexAnalysis>> AnalyzeCollection(engine::StorageEngine& engine,
                                                              const engine::Catalog& catalog,
                                                              const CollectionIndexes& indexes,

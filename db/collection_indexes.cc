@@ -5,7 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "base/error_codes.h"
 #include "base/status_macros.h"
+#include "db/analyze_collection.h"
 #include "db/matcher_adapters.h"
+#include "db/stats_refresher.h"
 #include "engine/collection_stats.h"
 #include "engine/key_layout.h"
 #include "engine/rocks_status.h"
@@ -216,29 +218,89 @@ const CompiledIndex* CollectionIndexes::FindByName(absl::string_view name) const
   return nullptr;
 }
 
+absl::StatusOr<std::shared_ptr<const PlannerStatistics>> CollectionIndexes::Statistics(
+    const engine::StorageEngine& engine) const {
+  // The counters first: a change that lands while we read makes the next call reload again.
+  const engine::CollectionChanges now = engine.change_counters().Get(collection_->id);
+  std::shared_ptr<const PlannerStatistics> cached;
+  {
+    absl::MutexLock lock(&statistics_mu_);
+    cached = statistics_;
+  }
+  const bool reload_analyses = cached == nullptr || cached->changes.analyses != now.analyses;
+  if (!reload_analyses) {
+    const double slack = static_cast<double>(cached->documents) * kStatisticsReloadShare +
+                         static_cast<double>(kStatisticsReloadMinimum);
+    if (static_cast<double>(now.writes - cached->changes.writes) <= slack) return cached;
+  }
+  auto loaded = std::make_shared<PlannerStatistics>();
+  loaded->changes = now;
+  ASSIGN_OR_RETURN(engine::CollectionStats documents,
+                   engine::ReadCollectionStats(engine, collection_->id));
+  loaded->documents = documents.count;
+  loaded->indexes.resize(indexes_.size());
+  for (size_t i = 0; i < indexes_.size(); ++i) {
+    const CompiledIndex& index = *indexes_[i];
+    if (!index.ready()) continue;
+    PlannerIndexStatistics& stats = loaded->indexes[i];
+    ASSIGN_OR_RETURN(engine::CollectionStats counters, engine::ReadIndexStats(engine, index.id()));
+    stats.entries = counters.count;
+    if (!reload_analyses) {
+      stats.histogram = cached->indexes[i].histogram;
+      stats.analyzed_documents = cached->indexes[i].analyzed_documents;
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::optional<Document> stored, ReadIndexAnalysis(engine, index.id()));
+    if (!stored.has_value()) continue;
+    // An unreadable analysis is left out (the planner dives instead); validate reports it.
+    absl::StatusOr<IndexAnalysis> analysis = IndexAnalysis::FromDocument(stored->view());
+    if (!analysis.ok()) continue;
+    stats.histogram = analysis->ToHistogram();
+    stats.analyzed_documents = analysis->documents;
+  }
+  statistics_loads_.fetch_add(1);
+  absl::MutexLock lock(&statistics_mu_);
+  statistics_ = loaded;
+  return std::shared_ptr<const PlannerStatistics>(std::move(loaded));
+}
+
 absl::StatusOr<std::vector<query::planner::IndexInfo>> PlannerIndexes(
-    const CollectionIndexes& indexes, const engine::StorageEngine& engine) {
+    const CollectionIndexes& indexes, const engine::StorageEngine& engine, bool* wants_analysis) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const PlannerStatistics> statistics, indexes.Statistics(engine));
+  const engine::CollectionChanges changes = engine.change_counters().Get(indexes.collection().id);
+  bool stale = false;
   std::vector<query::planner::IndexInfo> result;
-  for (const auto& compiled : indexes.all()) {
-    if (!compiled->ready()) continue;
-    const index::IndexSpec& spec = compiled->spec();
+  for (size_t i = 0; i < indexes.all().size(); ++i) {
+    const CompiledIndex& compiled = *indexes.all()[i];
+    if (!compiled.ready()) continue;
+    const index::IndexSpec& spec = compiled.spec();
     query::planner::IndexInfo info;
     info.name = spec.name();
     info.key_pattern = Document::Copy(spec.key_pattern());
     info.shape.key_parts = spec.key_parts();
-    info.shape.multikey_paths = compiled->multikey_paths();
-    info.format = compiled->format();
-    info.multikey = compiled->multikey();
+    info.shape.multikey_paths = compiled.multikey_paths();
+    info.format = compiled.format();
+    info.multikey = compiled.multikey();
     info.unique = spec.unique();
     info.sparse = spec.sparse();
     info.hidden = spec.hidden();
     if (std::optional<DocumentView> partial = spec.partial_filter_expression()) {
       info.partial_filter = Document::Copy(*partial);
     }
-    ASSIGN_OR_RETURN(engine::CollectionStats stats, engine::ReadIndexStats(engine, compiled->id()));
-    info.entries = stats.count;
+    const PlannerIndexStatistics& stats = statistics->indexes[i];
+    info.entries = stats.entries;
+    const int64_t analyzed = stats.histogram != nullptr ? stats.analyzed_documents : 0;
+    const int64_t modifications =
+        ModificationsSinceAnalysis(changes, statistics->documents, analyzed);
+    const bool fresh = !AnalysisStale(modifications, analyzed);
+    if (stats.histogram != nullptr && fresh) {
+      info.histogram = stats.histogram;
+      info.modifications_since_analysis = modifications;
+    }
+    if (!fresh) stale = true;
     result.push_back(std::move(info));
   }
+  if (wants_analysis != nullptr) *wants_analysis = stale;
   return result;
 }
 

@@ -15,6 +15,7 @@
 #ifndef STRATA_DB_COLLECTION_INDEXES_H_
 #define STRATA_DB_COLLECTION_INDEXES_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,10 +27,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/catalog.h"
+#include "engine/change_counters.h"
 #include "engine/storage_engine.h"
 #include "index/index_key_layout.h"
 #include "index/index_spec.h"
 #include "index/key_generator.h"
+#include "query/planner/leading_histogram.h"
 #include "query/planner/plan_cache.h"
 #include "query/planner/query_planner.h"
 #include "strata/document.h"
@@ -94,6 +97,21 @@ class CompiledIndex {
   std::shared_ptr<MultikeyState> multikey_;
 };
 
+// What the planner reads about one index beyond its spec: cached per compiled index set.
+struct PlannerIndexStatistics {
+  int64_t entries = 0;  // the entry counter when loaded
+  // The stored analysis (analyze_collection.h) in the planner's form; null: never analyzed.
+  std::shared_ptr<const query::planner::LeadingHistogram> histogram;
+  int64_t analyzed_documents = 0;  // the collection's documents at that analysis
+};
+
+// The statistics cache of one compiled index set (CollectionIndexes::Statistics).
+struct PlannerStatistics {
+  int64_t documents = 0;                        // the collection's document counter when loaded
+  engine::CollectionChanges changes;            // the collection's change counters when loaded
+  std::vector<PlannerIndexStatistics> indexes;  // parallel to CollectionIndexes::all()
+};
+
 class CollectionIndexes {
  public:
   using MultikeySource =
@@ -112,6 +130,20 @@ class CollectionIndexes {
   // Plans chosen for this index set, by query shape (a new index set starts empty).
   query::planner::PlanCache& plan_cache() const { return *plan_cache_; }
 
+  // The per-index statistics the planner reads (entry counters, analyses), cached here so a
+  // query does not read them from the engine. A new index set (any index DDL) starts empty;
+  // the cache reloads everything when the collection's analysis generation moved (analyze,
+  // repair: engine::ChangeCounters) and reloads the counters when more than
+  // kStatisticsReloadShare of the documents + kStatisticsReloadMinimum writes happened since it
+  // loaded them (a "large data change"). Between reloads the counters may lag the truth by that
+  // much; costs tolerate it. I/O errors only. Thread-safe.
+  absl::StatusOr<std::shared_ptr<const PlannerStatistics>> Statistics(
+      const engine::StorageEngine& engine) const;
+  static constexpr double kStatisticsReloadShare = 1.0 / 16;
+  static constexpr int64_t kStatisticsReloadMinimum = 8;
+  // How many times Statistics read the engine (tests).
+  int64_t statistics_loads() const { return statistics_loads_.load(); }
+
  private:
   explicit CollectionIndexes(engine::CollectionHandle collection)
       : collection_(std::move(collection)) {}
@@ -120,12 +152,19 @@ class CollectionIndexes {
   std::vector<std::unique_ptr<CompiledIndex>> indexes_;
   std::unique_ptr<query::planner::PlanCache> plan_cache_ =
       std::make_unique<query::planner::PlanCache>();
+  mutable absl::Mutex statistics_mu_;
+  mutable std::shared_ptr<const PlannerStatistics> statistics_ ABSL_GUARDED_BY(statistics_mu_);
+  mutable std::atomic<int64_t> statistics_loads_{0};
 };
 
-// The ready indexes as the query planner sees them (specs, multikey state, entry counters
-// read from the engine's statistics).
+// The ready indexes as the query planner sees them (specs, multikey state, and the cached
+// statistics of CollectionIndexes::Statistics: entry counters, and each index's histogram when
+// its analysis is fresh by the automatic-analyze rule of stats_refresher.h). When
+// `wants_analysis` is given it is set to whether the collection's analyses are stale or
+// missing by that rule (the caller may ask the StatsRefresher for a new one).
 absl::StatusOr<std::vector<query::planner::IndexInfo>> PlannerIndexes(
-    const CollectionIndexes& indexes, const engine::StorageEngine& engine);
+    const CollectionIndexes& indexes, const engine::StorageEngine& engine,
+    bool* wants_analysis = nullptr);
 
 // Compiles a partialFilterExpression, rejecting what MongoDB rejects in one (only equality,
 // $eq, $exists: true, $gt, $gte, $lt, $lte, $type, $in and top-level $and/$or):

@@ -80,12 +80,14 @@ absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::Open(
     db->ttl_monitor_ =
         std::make_unique<TtlMonitor>(db.get(), absl::Seconds(options.ttl_monitor_interval_seconds));
   }
+  if (options.auto_analyze) db->stats_refresher_ = std::make_unique<StatsRefresher>(db.get());
   return db;
 }
 
 absl::Status DatabaseImpl::Close() {
-  ttl_monitor_.reset();  // its pass must finish before anything below goes away
-  cursors_.KillAll();    // their iterators and snapshots must go before RocksDB closes
+  ttl_monitor_.reset();      // its pass must finish before anything below goes away
+  stats_refresher_.reset();  // cancels and joins a running analysis
+  cursors_.KillAll();        // their iterators and snapshots must go before RocksDB closes
   return engine_->Close();
 }
 
@@ -174,6 +176,7 @@ absl::StatusOr<InsertResult> DatabaseImpl::BulkInsert(absl::string_view ns,
         // Atomicity/durability: one WriteBatch (see the header), written while the exclusive
         // DDL lock keeps every other writer out.
         RETURN_IF_ERROR(engine_->WriteBatchUnlocked(&batch, "bulk insert"));
+        engine_->change_counters().AddWrites(collection->id, result.inserted);
       }
       return result;
     }
@@ -268,7 +271,9 @@ absl::StatusOr<std::unique_ptr<QueryExecution>> DatabaseImpl::PlanQuery(
   if (collection != nullptr && !collection->indexes.empty() &&
       !QueryExecution::IsUnhintedIdPointRead(spec)) {
     ASSIGN_OR_RETURN(compiled, index_cache_->Get(collection));
-    ASSIGN_OR_RETURN(indexes, PlannerIndexes(*compiled, *engine_));
+    bool wants_analysis = false;
+    ASSIGN_OR_RETURN(indexes, PlannerIndexes(*compiled, *engine_, &wants_analysis));
+    if (wants_analysis && stats_refresher_ != nullptr) stats_refresher_->Request(collection->id);
   }
   // The execution's planner may use the plan cache only during Create, while `compiled`
   // keeps it alive.

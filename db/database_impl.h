@@ -27,6 +27,7 @@
 #include "db/cursor_manager.h"
 #include "db/document_validation.h"
 #include "db/query_execution.h"
+#include "db/stats_refresher.h"
 #include "db/ttl_monitor.h"
 #include "engine/catalog.h"
 #include "engine/record_store.h"
@@ -197,6 +198,8 @@ class DatabaseImpl {
   absl::StatusOr<int64_t> ExpireDocuments(absl::Time now);
   // The background TTL monitor, or null when disabled.
   TtlMonitor* ttl_monitor() { return ttl_monitor_.get(); }
+  // The background statistics refresher, or null when DatabaseOptions::auto_analyze is off.
+  StatsRefresher* stats_refresher() { return stats_refresher_.get(); }
 
   // validate's {repair: true} (repair_collection.cc), excluding writers: removes documents
   // validate calls invalid, sets the collection's counters to what remains, and rebuilds every
@@ -244,7 +247,8 @@ class DatabaseImpl {
   std::unique_ptr<engine::RecordStore> records_;
   std::unique_ptr<IndexCache> index_cache_;
   std::function<void(std::string_view)> progress_;
-  std::unique_ptr<TtlMonitor> ttl_monitor_;  // destroyed (stopped) in Close
+  std::unique_ptr<TtlMonitor> ttl_monitor_;          // destroyed (stopped) in Close
+  std::unique_ptr<StatsRefresher> stats_refresher_;  // destroyed (stopped) in Close
   CursorManager cursors_;
   // Shared by data writes, exclusive for drop/rename (see the class comment).
   absl::Mutex ddl_mu_;

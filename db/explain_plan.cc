@@ -31,6 +31,9 @@ void AppendEstimate(const CandidatePlan& plan, bson_t* b) {
   bson_append_double(&estimate, "docsExamined", -1, plan.docs);
   bson_append_double(&estimate, "cost", -1, plan.cost);
   if (plan.hinted) bson_append_bool(&estimate, "hinted", -1, true);
+  if (const char* from = query::planner::KeysFromName(plan.keys_from); *from != '\0') {
+    bson_append_utf8(&estimate, "keysFrom", -1, from, -1);
+  }
   bson_append_document_end(b, &estimate);
 }
 

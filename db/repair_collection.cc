@@ -114,6 +114,8 @@ absl::StatusOr<RepairResult> DatabaseImpl::RepairCollection(absl::string_view ns
   // kept: they may only be wider than needed, which validate accepts.)
   IndexBuilder builder(engine_.get(), engine_->options().index_build_memory_bytes, progress_);
   RETURN_IF_ERROR(builder.Build(*indexes, targets));
+  // The counters changed outside the write path: the planner's cached statistics reload.
+  engine_->change_counters().Invalidate(collection->id);
   result.indexes_rebuilt = static_cast<int64_t>(targets.size());
   return result;
 }

@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/change_counters.h"
 #include "engine/storage_hooks.h"
 #include "strata/options.h"
 
@@ -97,6 +98,10 @@ class StorageEngine {
   // Total bytes of live SST and memtable data (approximate), for dbStats/listDatabases.
   uint64_t ApproximateDiskBytes() const;
 
+  // Per-collection write and analysis counters (change_counters.h); committed transactions
+  // add to them. In memory, thread-safe.
+  ChangeCounters& change_counters() const { return *change_counters_; }
+
  private:
   StorageEngine(std::string path, DatabaseOptions options)
       : path_(std::move(path)), options_(options) {}
@@ -111,6 +116,7 @@ class StorageEngine {
   rocksdb::ColumnFamilyHandle* documents_ = nullptr;
   rocksdb::ColumnFamilyHandle* indexes_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
+  const std::unique_ptr<ChangeCounters> change_counters_ = std::make_unique<ChangeCounters>();
 };
 
 }  // namespace strata::engine

@@ -64,10 +64,11 @@ void WriteTransaction::AddDelta(bool index, uint32_t id, int64_t count, int64_t 
     if (delta.index == index && delta.id == id) {
       delta.count += count;
       delta.bytes += bytes;
+      delta.writes += 1;
       return;
     }
   }
-  stats_.push_back({index, id, count, bytes});
+  stats_.push_back({index, id, count, bytes, 1});
 }
 
 void WriteTransaction::SetSavePoint() {
@@ -92,7 +93,7 @@ absl::Status WriteTransaction::PopSavePoint() {
 
 absl::Status WriteTransaction::Commit() {
   for (const PendingDelta& delta : stats_) {
-    if (delta.count == 0 && delta.bytes == 0) continue;
+    if (delta.count == 0 && delta.bytes == 0) continue;  // (its writes are still counted)
     RETURN_IF_ERROR(Merge(engine_->catalog(),
                           delta.index ? IndexStatsKey(delta.id) : StatsKey(delta.id),
                           EncodeStatsDelta(delta.count, delta.bytes)));
@@ -103,6 +104,9 @@ absl::Status WriteTransaction::Commit() {
   rocksdb::Status s = txn_->Commit();
   engine_->NoteWriteStatus(s);
   RETURN_IF_ERROR(FromRocks(s, "committing"));
+  for (const PendingDelta& delta : stats_) {
+    if (!delta.index) engine_->change_counters().AddWrites(delta.id, delta.writes);
+  }
   MaybeKill("write.after_commit");
   return absl::OkStatus();
 }

@@ -73,6 +73,7 @@ class WriteTransaction {
     uint32_t id;
     int64_t count;
     int64_t bytes;
+    int64_t writes;  // AddStatsDelta calls: document writes (ChangeCounters)
   };
   void AddDelta(bool index, uint32_t id, int64_t count, int64_t bytes);
   // Pending statistics deltas; few collections and indexes per write.

@@ -76,6 +76,7 @@ int DumpMain(const std::vector<std::string>& args) {
   DatabaseOptions db_options;
   db_options.create_if_missing = false;
   db_options.ttl_monitor_interval_seconds = 0;  // a dump never deletes
+  db_options.auto_analyze = false;              // nor writes statistics
   auto db = db::DatabaseImpl::Open(data_dir, db_options);
   if (!db.ok()) {
     std::cerr << "strata dump: cannot open " << data_dir << ": " << db.status().message() << "\n";

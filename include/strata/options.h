@@ -44,6 +44,12 @@ struct DatabaseOptions {
   // Seconds between passes of the TTL monitor, which deletes documents expired by TTL indexes
   // (MongoDB's default is 60). 0 disables the background monitor. Default: 60.
   int64_t ttl_monitor_interval_seconds = 60;
+  // Refresh the planner's index statistics (the `analyze` command's histograms) in the
+  // background once a collection has changed enough since its last analysis: more than 10 % of
+  // its documents + 1 000 modifications (db/stats_refresher.h). The analysis never blocks a
+  // write; it stops on Close. Turn it off for tests that count writes or inject faults.
+  // Default: true.
+  bool auto_analyze = true;
   // Memory a blocking aggregation stage ($sort, $group, $facet, a $lookup hash table) may hold,
   // in bytes; past it the stage spills to files under <data dir>/_tmp with allowDiskUse, else
   // fails with QueryExceededMemoryLimitNoDiskUseAllowed (292). Default: 100 MiB (MongoDB's).

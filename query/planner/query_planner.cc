@@ -151,19 +151,45 @@ double ApproximateShare(const engine::StorageEngine& engine, rocksdb::ColumnFami
   return s.ok() && total > 0 ? std::min(1.0, in_parts / total) : 0.5;
 }
 
-// Keys of `index` inside `ranges`: counted exactly up to the dive cap, extrapolated past it
-// from RocksDB's approximate sizes.
-absl::StatusOr<double> EstimateKeys(const IndexInfo& index, const index::ScanRanges& ranges,
-                                    const index::IndexBounds& bounds,
-                                    const engine::StorageEngine& engine,
-                                    const std::shared_ptr<engine::Snapshot>& snapshot) {
+struct KeyEstimate {
+  double keys = 0;
+  CandidatePlan::KeysFrom from = CandidatePlan::KeysFrom::kNone;
+};
+
+// Keys of `index` inside `ranges` (cost_model.h, "K"): from the leading-field histogram when
+// the index has a fresh one that bounds every bounded key part (only the leading one is
+// bounded) and is precise for these bounds; otherwise by a dive, counted exactly up to the dive
+// cap and extrapolated past it from RocksDB's approximate sizes — clamped, when a histogram
+// exists, to the range it allows. The documents modified since the analysis widen that range
+// (each may have moved one key in or out).
+absl::StatusOr<KeyEstimate> EstimateKeys(const IndexInfo& index, const index::ScanRanges& ranges,
+                                         const IndexBoundsResult& bounds,
+                                         const engine::StorageEngine& engine,
+                                         const std::shared_ptr<engine::Snapshot>& snapshot) {
+  const double entries = static_cast<double>(std::max<int64_t>(0, index.entries));
+  const double drift =
+      static_cast<double>(std::max<int64_t>(0, index.modifications_since_analysis));
+  std::optional<LeadingHistogram::Estimate> histogram;
+  if (index.histogram != nullptr && !bounds.bounds.fields.empty()) {
+    histogram = index.histogram->EstimateIntervals(bounds.bounds.fields[0]);
+    const double estimate = histogram->fraction * entries;
+    // The histogram's own uncertainty, plus what the documents modified since may have moved.
+    const double spread = (histogram->high - histogram->low) * entries + drift;
+    if (bounds.bounded_prefix <= 1 &&
+        spread <= CostModel::kHistogramCoarseness * std::max(1.0, estimate)) {
+      return KeyEstimate{estimate, CandidatePlan::KeysFrom::kHistogram};
+    }
+  }
+  const CandidatePlan::KeysFrom dived = histogram.has_value()
+                                            ? CandidatePlan::KeysFrom::kHistogramAndDive
+                                            : CandidatePlan::KeysFrom::kDive;
   ASSIGN_OR_RETURN(std::unique_ptr<exec::IndexCursor> cursor,
-                   exec::IndexCursor::Create(engine, snapshot, index.format, ranges, bounds,
+                   exec::IndexCursor::Create(engine, snapshot, index.format, ranges, bounds.bounds,
                                              /*backward=*/false));
   int64_t counted = 0;
   while (counted < CostModel::kDiveCap) {
     ASSIGN_OR_RETURN(std::optional<exec::IndexCursor::Entry> entry, cursor->Next());
-    if (!entry.has_value()) return static_cast<double>(counted);
+    if (!entry.has_value()) return KeyEstimate{static_cast<double>(counted), dived};
     ++counted;
   }
   // Past the cap: the ranges' share of the index's bytes, times its entries.
@@ -173,8 +199,15 @@ absl::StatusOr<double> EstimateKeys(const IndexInfo& index, const index::ScanRan
   }
   const double fraction = ApproximateShare(engine, engine.indexes(), entry_ranges,
                                            index::IndexEntryRange(index.format.index_id));
-  return std::max<double>(static_cast<double>(counted),
-                          fraction * static_cast<double>(index.entries));
+  double keys = std::max<double>(static_cast<double>(counted), fraction * entries);
+  if (histogram.has_value()) {
+    // The leading part's histogram bounds the scan from above; from below only when the
+    // leading part is all the bounds there are.
+    const double low = bounds.bounded_prefix <= 1 ? histogram->low * entries - drift : 0;
+    const double high = std::max(static_cast<double>(counted), histogram->high * entries + drift);
+    keys = std::clamp(keys, std::min(std::max(low, static_cast<double>(counted)), high), high);
+  }
+  return KeyEstimate{keys, dived};
 }
 
 // Records of the collection inside `_id` key-string ranges: counted up to the dive cap, then
@@ -249,9 +282,12 @@ absl::StatusOr<std::optional<CandidatePlan>> IndexCandidate(
                    index::BuildScanRanges(plan.bounds.bounds, index.format.descending));
   if (plan.bounds.bounded_prefix == 0) {
     plan.keys = static_cast<double>(index.entries);  // the whole index: its counter
+    plan.keys_from = CandidatePlan::KeysFrom::kCounter;
   } else {
-    ASSIGN_OR_RETURN(plan.keys,
-                     EstimateKeys(index, plan.ranges, plan.bounds.bounds, engine, snapshot));
+    ASSIGN_OR_RETURN(KeyEstimate estimate,
+                     EstimateKeys(index, plan.ranges, plan.bounds, engine, snapshot));
+    plan.keys = estimate.keys;
+    plan.keys_from = estimate.from;
   }
   plan.bound_keys = plan.keys;
   return plan;
@@ -312,6 +348,22 @@ absl::StatusOr<std::optional<PlanChoice>> ReuseCachedPlan(
 }
 
 }  // namespace
+
+const char* KeysFromName(CandidatePlan::KeysFrom from) {
+  switch (from) {
+    case CandidatePlan::KeysFrom::kNone:
+      return "";
+    case CandidatePlan::KeysFrom::kCounter:
+      return "counter";
+    case CandidatePlan::KeysFrom::kDive:
+      return "dive";
+    case CandidatePlan::KeysFrom::kHistogram:
+      return "histogram";
+    case CandidatePlan::KeysFrom::kHistogramAndDive:
+      return "histogram+dive";
+  }
+  return "";
+}
 
 absl::StatusOr<Hint> Hint::Parse(const bson_iter_t& value) {
   Hint hint;
@@ -427,8 +479,10 @@ absl::StatusOr<PlanChoice> ChoosePlan(const PlanRequest& request,
         if (scan.bounds.bounded_prefix == 0) continue;
         ASSIGN_OR_RETURN(scan.ranges,
                          index::BuildScanRanges(scan.bounds.bounds, index.format.descending));
-        ASSIGN_OR_RETURN(scan.keys,
-                         EstimateKeys(index, scan.ranges, scan.bounds.bounds, engine, snapshot));
+        ASSIGN_OR_RETURN(KeyEstimate estimate,
+                         EstimateKeys(index, scan.ranges, scan.bounds, engine, snapshot));
+        scan.keys = estimate.keys;
+        scan.keys_from = estimate.from;
         scan.docs = scan.keys;
         scan.rows = scan.keys;
         scan.cost = static_cast<double>(scan.ranges.ranges.size()) * CostModel::kSeekPerRange +

@@ -34,6 +34,7 @@
 #include "query/match/match_expression.h"
 #include "query/planner/covered_plan.h"
 #include "query/planner/index_bounds_builder.h"
+#include "query/planner/leading_histogram.h"
 #include "query/planner/plan_cache.h"
 #include "query/sort/sort_spec.h"
 #include "strata/document.h"
@@ -53,6 +54,12 @@ struct IndexInfo {
   bool ready = true;
   std::optional<Document> partial_filter;  // partialFilterExpression
   int64_t entries = 0;                     // entry counter (engine statistics)
+  // The leading key part's histogram (leading_histogram.h) when a fresh analysis exists; null:
+  // estimate by index dives only.
+  std::shared_ptr<const LeadingHistogram> histogram;
+  // Documents modified since that analysis (db/stats_refresher.h counts them): how far the
+  // data may have moved from the histogram; it widens the histogram's uncertainty.
+  int64_t modifications_since_analysis = 0;
 };
 
 // find's `hint`.
@@ -128,10 +135,18 @@ struct CandidatePlan {
   double docs = 0;        // documents read (scanned or fetched)
   double rows = 0;        // documents matching the filter
   double cost = 0;
+  // Where `bound_keys` came from (cost_model.h): the entry counter (no bounds), a dive, the
+  // histogram, or the histogram refined by a dive.
+  enum class KeysFrom { kNone, kCounter, kDive, kHistogram, kHistogramAndDive };
+  KeysFrom keys_from = KeysFrom::kNone;
   bool hinted = false;
   // kIndexUnion: the index scan of each $or branch, in branch order.
   std::vector<CandidatePlan> branches;
 };
+
+// "counter", "dive", "histogram", "histogram+dive" (explain's strataEstimate.keysFrom); "" for
+// kNone.
+const char* KeysFromName(CandidatePlan::KeysFrom from);
 
 struct PlanChoice {
   CandidatePlan winner;

@@ -107,6 +107,7 @@ TEST(CrashLoopChild, Run) {
   options.durability =
       EnvInt("STRATA_LOOP_DURABLE", 1) == 1 ? Durability::kDurable : Durability::kRelaxed;
   options.ttl_monitor_interval_seconds = 0;
+  options.auto_analyze = false;  // no background analysis: deterministic writes
   // Small index-build batches, so builds have many phases to be killed between.
   options.index_build_memory_bytes =
       static_cast<size_t>(EnvInt("STRATA_LOOP_INDEX_MEMORY", 64 << 20));

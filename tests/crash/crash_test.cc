@@ -236,6 +236,7 @@ std::unique_ptr<Database> ChildOpen(const std::string& dir, Durability durabilit
   alarm(60);
   DatabaseOptions options;
   options.durability = durability;
+  options.auto_analyze = false;  // no background analysis: deterministic writes
   auto db = Database::Open(dir, options);
   if (!db.ok()) {
     std::fprintf(stderr, "child: open failed: %s\n", db.status().ToString().c_str());

@@ -81,6 +81,7 @@ TEST(DamagedFiles, RefusedDetectedOrRecoveredNeverSilentlyWrong) {
   {
     DatabaseOptions options;
     options.ttl_monitor_interval_seconds = 0;
+    options.auto_analyze = false;  // no background analysis: deterministic writes
     engine::StorageHooks hooks;
     hooks.write_buffer_bytes = 64 << 10;  // several SST files, plus a WAL tail
     auto db = db::DatabaseTestAccess::Open(golden, options, hooks);
@@ -99,6 +100,7 @@ TEST(DamagedFiles, RefusedDetectedOrRecoveredNeverSilentlyWrong) {
   {
     DatabaseOptions options;
     options.ttl_monitor_interval_seconds = 0;
+    options.auto_analyze = false;  // no background analysis: deterministic writes
     auto db = Database::Open(dir.path() + "/live", options);
     ASSERT_OK(db);
     Collection docs = (*db)->GetCollection("dmg", "docs");
@@ -150,6 +152,7 @@ TEST(DamagedFiles, RefusedDetectedOrRecoveredNeverSilentlyWrong) {
       ++cases;
       DatabaseOptions options;
       options.ttl_monitor_interval_seconds = 0;
+      options.auto_analyze = false;  // no background analysis: deterministic writes
       options.create_if_missing = false;
       auto db = Database::Open(copy, options);
       if (!db.ok()) {

@@ -104,6 +104,7 @@ TEST(DiskFull, TypedErrorNothingLostWritesWorkAfterSpaceIsFreed) {
   }
   DatabaseOptions options;
   options.ttl_monitor_interval_seconds = 0;
+  options.auto_analyze = false;  // no background analysis: deterministic writes
   options.compression = false;
   engine::StorageHooks hooks;
   hooks.write_buffer_bytes = 1 << 20;  // flushes and compactions need disk too

@@ -55,6 +55,7 @@ class PowerCutTest : public ::testing::Test {
     hooks_.file_system = fs_;
     hooks_.write_buffer_bytes = 64 << 10;
     options_.ttl_monitor_interval_seconds = 0;
+    options_.auto_analyze = false;  // no background analysis: deterministic writes
   }
 
   absl::StatusOr<std::unique_ptr<Database>> OpenFaulty() {
