@@ -1,10 +1,5 @@
 #include "db/query_execution.h"
 
-#include <algorithm>
-
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "base/error_codes.h"
 #include "base/status_macros.h"
 #include "db/matcher_adapters.h"
 #include "db/plan_stage_builder.h"

@@ -144,6 +144,23 @@ bool AppendConverted(const bson_iter_t& it, uint8_t code, absl::string_view name
   }
 }
 
+// Whether decoding a key part of type `code` gives a value of that very type (decode header:
+// everything but numbers other than int32, Symbol, and the special codes), so no conversion
+// is needed. An int32 decodes as int32: the key holds an integer within int32 range.
+bool DecodesAsItself(uint8_t code) {
+  switch (code) {
+    case BSON_TYPE_DOUBLE:
+    case BSON_TYPE_INT64:
+    case BSON_TYPE_DECIMAL128:
+    case BSON_TYPE_SYMBOL:
+    case kKeyPartNegativeZero:
+    case kKeyPartNotRebuildable:
+      return false;
+    default:
+      return code < kKeyPartMissing || code == BSON_TYPE_MINKEY;
+  }
+}
+
 }  // namespace
 
 bool IsMissingCode(uint8_t code, int* depth) {
@@ -201,6 +218,22 @@ absl::Status AppendRebuiltKeyPart(absl::string_view* key, bool descending, uint8
   if (code == kKeyPartNotRebuildable) {
     return absl::FailedPreconditionError("the index entry's value cannot be rebuilt from its key");
   }
+  int depth = 0;
+  const bool missing = IsMissingCode(code, &depth);
+  if (!missing && DecodesAsItself(code)) {
+    // The decoder's natural type is the value's type: decode straight into `out`.
+    absl::string_view rest = *key;
+    const uint32_t old_len = out->len;
+    RETURN_IF_ERROR(descending ? document::AppendDecodedKeyStringDescending(&rest, field_name, out)
+                               : document::AppendDecodedKeyString(&rest, field_name, out));
+    // The new element starts where the old terminating NUL was; its first byte is its type.
+    if (bson_get_data(out)[old_len - 1] != code) {
+      return absl::DataLossError(
+          absl::StrCat("index key part does not fit its recorded type code ", code));
+    }
+    *key = rest;
+    return absl::OkStatus();
+  }
   bson_t scratch = BSON_INITIALIZER;
   absl::string_view rest = *key;
   absl::Status decoded = descending
@@ -210,9 +243,8 @@ absl::Status AppendRebuiltKeyPart(absl::string_view* key, bool descending, uint8
     bson_destroy(&scratch);
     return decoded;
   }
-  int depth = 0;
   bool ok = true;
-  if (!IsMissingCode(code, &depth)) {
+  if (!missing) {
     bson_iter_t it;
     ok = bson_iter_init(&it, &scratch) && bson_iter_next(&it) &&
          AppendConverted(it, code, field_name, out);

@@ -62,7 +62,8 @@ absl::StatusOr<std::string> KeyPartTypes(const std::vector<KeyPart>& parts, Docu
 // Decodes the key part at the front of `*key` (complemented when `descending`), converts it to
 // the type `code` names and appends it to `out` as `field_name`, advancing `*key` past it.
 // A missing code appends nothing (the part's bytes are still skipped). kFailedPrecondition for
-// kKeyPartNotRebuildable; kDataLoss for malformed bytes or a code that does not fit the value.
+// kKeyPartNotRebuildable; kDataLoss for malformed bytes or a code that does not fit the value
+// (then `out` may hold a partial element: discard it).
 absl::Status AppendRebuiltKeyPart(absl::string_view* key, bool descending, uint8_t code,
                                   absl::string_view field_name, bson_t* out);
 

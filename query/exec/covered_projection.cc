@@ -53,12 +53,33 @@ void Serialize(const Node& node, bson_t* out) {
 
 CoveredDocumentBuilder::CoveredDocumentBuilder(std::vector<index::KeyPart> parts,
                                                std::vector<bool> wanted)
-    : parts_(std::move(parts)), wanted_(std::move(wanted)) {}
+    : parts_(std::move(parts)), wanted_(std::move(wanted)) {
+  for (size_t i = 0; i < parts_.size() && i < wanted_.size(); ++i) {
+    if (wanted_[i] && parts_[i].path.find('.') != std::string::npos) flat_ = false;
+  }
+}
 
 absl::StatusOr<std::optional<Document>> CoveredDocumentBuilder::Build(
     absl::string_view key, absl::string_view key_types) const {
   if (key_types.size() != parts_.size()) {
     return absl::DataLossError("index entry without one type code per key part");
+  }
+  if (flat_) {
+    // Top-level fields only: each value is appended where it belongs, in key pattern order.
+    Document out;
+    bson_t* bson = out.mutable_bson();
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      const bool descending = parts_[i].descending;
+      const auto code = static_cast<uint8_t>(key_types[i]);
+      if (i < wanted_.size() && wanted_[i]) {
+        if (code == index::kKeyPartNotRebuildable) return std::optional<Document>();
+        RETURN_IF_ERROR(index::AppendRebuiltKeyPart(&key, descending, code, parts_[i].path, bson));
+        continue;
+      }
+      ASSIGN_OR_RETURN(const size_t size, index::KeyStringValueSize(key, descending));
+      key.remove_prefix(size);
+    }
+    return std::optional<Document>(std::move(out));
   }
   Node root("");
   for (size_t i = 0; i < parts_.size(); ++i) {

@@ -47,6 +47,7 @@ class CoveredDocumentBuilder {
  private:
   const std::vector<index::KeyPart> parts_;
   const std::vector<bool> wanted_;
+  bool flat_ = true;  // no wanted path is dotted: values go straight into the result
 };
 
 class CoveredIndexScanStage final : public PlanStage {

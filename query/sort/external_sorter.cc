@@ -19,6 +19,16 @@ absl::string_view BytesOf(DocumentView doc) {
   return absl::string_view(reinterpret_cast<const char*>(doc.data()), doc.size());
 }
 
+// A run record: 4-byte little-endian key length, key, document.
+absl::Status WriteRecord(SpillFile& file, absl::string_view key, absl::string_view doc,
+                         std::string* scratch) {
+  const uint32_t n = static_cast<uint32_t>(key.size());
+  scratch->assign({static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
+                   static_cast<char>(n >> 24)});
+  scratch->append(key.data(), key.size());
+  return file.Append(*scratch, doc);
+}
+
 }  // namespace
 
 ExternalSorter::ExternalSorter(ExternalSorterOptions options)
@@ -43,17 +53,44 @@ absl::Status ExternalSorter::Add(std::string key, DocumentView doc) {
 
 absl::Status ExternalSorter::Spill() {
   ASSIGN_OR_RETURN(std::unique_ptr<SpillFile> file, SpillFile::Create(options_.temp_dir, "sort"));
-  std::string header;
+  std::string scratch;
   for (const SortBuffer::KeyedDocument& entry : buffer_.FinishWithKeys()) {
-    // Record: 4-byte little-endian key length, key, document.
-    const uint32_t n = static_cast<uint32_t>(entry.key.size());
-    header.assign({static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
-                   static_cast<char>(n >> 24)});
-    header.append(entry.key);
-    RETURN_IF_ERROR(file->Append(header, BytesOf(entry.doc.view())));
+    RETURN_IF_ERROR(WriteRecord(*file, entry.key, BytesOf(entry.doc.view()), &scratch));
   }
   runs_.push_back(Run{std::move(file), {}, {}});
   ++spills_;
+  if (runs_.size() >= std::max<size_t>(options_.max_open_runs, 2)) RETURN_IF_ERROR(MergeRuns());
+  return absl::OkStatus();
+}
+
+absl::Status ExternalSorter::MergeRuns() {
+  // The runs are in arrival order and the merge breaks ties by run, so the merged run keeps
+  // equal keys in arrival order; a limit keeps only the first `limit` records.
+  ASSIGN_OR_RETURN(std::unique_ptr<SpillFile> merged, SpillFile::Create(options_.temp_dir, "sort"));
+  auto greater = [this](size_t a, size_t b) { return HeapGreater(a, b); };
+  std::vector<size_t> heap;
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    RETURN_IF_ERROR(runs_[i].file->FinishWriting());
+    ASSIGN_OR_RETURN(bool has, Advance(i));
+    if (has) heap.push_back(i);
+  }
+  std::make_heap(heap.begin(), heap.end(), greater);
+  std::string scratch;
+  size_t written = 0;
+  while (!heap.empty() && (!options_.limit.has_value() || written < *options_.limit)) {
+    std::pop_heap(heap.begin(), heap.end(), greater);
+    const size_t i = heap.back();
+    heap.pop_back();
+    RETURN_IF_ERROR(WriteRecord(*merged, runs_[i].key, runs_[i].doc, &scratch));
+    ++written;
+    ASSIGN_OR_RETURN(bool has, Advance(i));
+    if (has) {
+      heap.push_back(i);
+      std::push_heap(heap.begin(), heap.end(), greater);
+    }
+  }
+  runs_.clear();  // deletes the merged files
+  runs_.push_back(Run{std::move(merged), {}, {}});
   return absl::OkStatus();
 }
 

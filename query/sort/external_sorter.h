@@ -5,7 +5,9 @@
 //   - with disk use: the buffer is sorted and written as one run (spill_file.h) under
 //     `temp_dir`, and buffering starts again. At the end the runs (the last buffer spilled too)
 //     are merged k ways. With a limit, each run holds at most `limit` entries and the merge
-//     stops after `limit` documents, so the result is the same top-k.
+//     stops after `limit` documents, so the result is the same top-k. At most
+//     `max_open_runs` runs (open files) exist at once: reaching it, the runs are merged into
+//     one run first (a cascade, as in any external merge sort).
 // Order: ascending memcmp order of the keys; equal keys keep their arrival order, with and
 // without spilling (runs are written in arrival order and the merge breaks ties by run).
 // The run files are deleted by Release() or the destructor, whichever comes first, and also
@@ -39,6 +41,9 @@ struct ExternalSorterOptions {
   bool allow_disk_use = false;
   // Directory of the run files (created when missing); required when allow_disk_use is set.
   std::string temp_dir;
+  // Most runs kept at once (each holds an open file): when a spill reaches it, the runs are
+  // merged into one first. >= 2. Default: 128.
+  size_t max_open_runs = 128;
 };
 
 class ExternalSorter {
@@ -72,6 +77,8 @@ class ExternalSorter {
     absl::string_view doc;
   };
   absl::Status Spill();
+  // Merges every run into one new run (still being written).
+  absl::Status MergeRuns();
   // Reads the next record of run `i`; false at its end.
   absl::StatusOr<bool> Advance(size_t i);
   // Heap order: the run with the smaller (key, run index) on top.

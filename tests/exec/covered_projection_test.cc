@@ -56,8 +56,7 @@ TEST(CoveredProjectionTest, MissingPathsKeepTheirExistingDocuments) {
   EXPECT_EQ(Rebuild(R"({"a.b": 1, "d": 1})", R"({"_id": 1})"), "{}");
   EXPECT_EQ(Rebuild(R"({"a.b": 1, "d": 1})", R"({"a": 5, "d": null})"), R"({"d": null})");
   EXPECT_EQ(Rebuild(R"({"a.b.c": 1})", R"({"a": {"b": {}}})"), R"({"a": {"b": {}}})");
-  EXPECT_EQ(Rebuild(R"({"a.b": 1, "a.c": 1})", R"({"a": {"c": true}})"),
-            R"({"a": {"c": true}})");
+  EXPECT_EQ(Rebuild(R"({"a.b": 1, "a.c": 1})", R"({"a": {"c": true}})"), R"({"a": {"c": true}})");
 }
 
 TEST(CoveredProjectionTest, OnlyWantedPartsAreRebuilt) {
@@ -65,9 +64,9 @@ TEST(CoveredProjectionTest, OnlyWantedPartsAreRebuilt) {
                     {false, true, false}),
             R"({"b": "s"})");
   // An unwanted part that cannot be rebuilt does not matter.
-  EXPECT_EQ(Rebuild(R"({"a": 1, "b": 1})", R"({"a": {"$numberDecimal": "1.10"}, "b": 2})",
-                    {false, true}),
-            R"({"b": {"$numberInt": "2"}})");
+  EXPECT_EQ(
+      Rebuild(R"({"a": 1, "b": 1})", R"({"a": {"$numberDecimal": "1.10"}, "b": 2})", {false, true}),
+      R"({"b": {"$numberInt": "2"}})");
 }
 
 TEST(CoveredProjectionTest, EntriesThatCannotBeRebuiltAskForAFetch) {
@@ -77,8 +76,7 @@ TEST(CoveredProjectionTest, EntriesThatCannotBeRebuiltAskForAFetch) {
 
 TEST(CoveredProjectionTest, MalformedTypeCodesAreDataLoss) {
   CoveredDocumentBuilder builder({index::KeyPart{"a", false}}, {true});
-  EXPECT_EQ(builder.Build("\x1E\x50\x80\x00\x00", "").status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(builder.Build("\x1E\x50\x80\x00\x00", "").status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(builder.Build(std::string("\x1E\x50\x80\x00\x00", 5), "\x02").status().code(),
             absl::StatusCode::kDataLoss);
 }

@@ -257,8 +257,8 @@ TEST(PlanStagesTest, OrReturnsEachDocumentOnce) {
   EXPECT_EQ(union_stage.stats().dups_tested, 6);
   EXPECT_EQ(union_stage.stats().dups_dropped, 2);
   EXPECT_EQ(union_stage.stats().advanced, 4);
-  // 3 + 1 (first child's end) + 6 (second child: need-time before each row) + 1 end... each
-  // child's Work is one of OR's.
+  // Each of OR's works is one work of the child it is reading (the first child's end is OR's
+  // need-time, the second's is OR's end).
   EXPECT_EQ(union_stage.stats().works,
             union_stage.child(0)->stats().works + union_stage.child(1)->stats().works);
 }

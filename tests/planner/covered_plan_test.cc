@@ -65,14 +65,14 @@ TEST(CoveredPlanTest, Table) {
        R"({"b": -1})", true},
       {&ab, R"({"a": {"$not": {"$gt": 3}}})", R"({"a": 1, "_id": 0})", "{}", true},
       {&ab, R"({"a.c": 1})", R"({"a.c": 1, "_id": 0})", "{}", true},  // under key part "a"
-      {&ab, R"({"a": 1})", R"({"a": 1})", "{}", false},                // _id included
+      {&ab, R"({"a": 1})", R"({"a": 1})", "{}", false},               // _id included
       {&ab, R"({"a": 1})", R"({"a": 1, "_id": 1})", "{}", false},
       {&ab, R"({"a": 1})", R"({"a": 1, "c": 1, "_id": 0})", "{}", false},
       {&ab, R"({"a": 1, "c": 1})", R"({"a": 1, "_id": 0})", "{}", false},
       {&ab, R"({"a": 1})", R"({"a": 1, "_id": 0})", R"({"c": 1})", false},
-      {&ab, R"({"a": 1})", R"({"_id": 0})", "{}", false},           // exclusion
-      {&ab, R"({"a": 1})", R"({"b": 0, "_id": 0})", "{}", false},   // exclusion
-      {&ab, R"({"a": 1})", "{}", "{}", false},                      // whole documents
+      {&ab, R"({"a": 1})", R"({"_id": 0})", "{}", false},          // exclusion
+      {&ab, R"({"a": 1})", R"({"b": 0, "_id": 0})", "{}", false},  // exclusion
+      {&ab, R"({"a": 1})", "{}", "{}", false},                     // whole documents
       {&ab, R"({"a": 1})", R"({"a": {"$slice": 1}, "_id": 0})", "{}", false},
       {&ab, R"({"a": 1})", R"({"a": "$b", "_id": 0})", "{}", false},
       {&ab, R"({"a": 1})", R"({"a.$": 1, "_id": 0})", "{}", false},
@@ -91,8 +91,8 @@ TEST(CoveredPlanTest, Table) {
 
 TEST(CoveredPlanTest, UntypedOrMultikeyIndexesNeverCover) {
   EXPECT_TRUE(Covers(Index({{"a", false}}), R"({"a": 1})", R"({"a": 1, "_id": 0})"));
-  EXPECT_FALSE(Covers(Index({{"a", false}}, /*typed=*/false), R"({"a": 1})",
-                      R"({"a": 1, "_id": 0})"));
+  EXPECT_FALSE(
+      Covers(Index({{"a", false}}, /*typed=*/false), R"({"a": 1})", R"({"a": 1, "_id": 0})"));
   EXPECT_FALSE(Covers(Index({{"a", false}}, true, /*multikey=*/true), R"({"a": 1})",
                       R"({"a": 1, "_id": 0})"));
 }

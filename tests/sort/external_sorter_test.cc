@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -111,6 +112,47 @@ TEST(ExternalSorterTest, SpilledOrderIsTheInMemoryOrder) {
       if (limit.value_or(2000) > 100) {
         EXPECT_GT(spills, 10) << pattern;
       }
+      EXPECT_EQ(FilesIn(disk.temp_dir), 0u);
+    }
+  }
+}
+
+TEST(ExternalSorterTest, ManyRunsAreMergedInCascadesWithFewFilesOpen) {
+  TempDir dir;
+  const std::vector<Document> docs = MixedDocuments(3000, 5);
+  for (std::optional<size_t> limit : {std::optional<size_t>(), std::optional<size_t>(700)}) {
+    for (const char* pattern : {R"({"a": 1})", R"({"b": -1, "a": 1})"}) {
+      ExternalSorterOptions memory;
+      memory.limit = limit;
+      const std::vector<int64_t> expected = SortedIds(docs, pattern, memory);
+      ExternalSorterOptions disk = memory;
+      disk.memory_limit_bytes = 1024;  // ~30 documents a run: ~100 runs
+      disk.allow_disk_use = true;
+      disk.temp_dir = dir.Sub("_tmp");
+      disk.max_open_runs = 4;
+      auto spec = SortSpec::Parse(Json(pattern).view());
+      ASSERT_OK(spec);
+      ExternalSorter sorter(disk);
+      size_t most_files = 0;
+      for (const Document& doc : docs) {
+        ASSERT_OK(sorter.Add(*spec->SortKey(doc.view()), doc.view()));
+        most_files = std::max(most_files, FilesIn(disk.temp_dir));
+      }
+      ASSERT_OK(sorter.Finish());
+      EXPECT_GT(sorter.spills(), 4 * 4);
+      EXPECT_LE(most_files, 4u);
+      std::vector<int64_t> ids;
+      while (true) {
+        auto next = sorter.Next();
+        ASSERT_OK(next);
+        if (!next->has_value()) break;
+        bson_t b;
+        (*next)->AsBson(&b);
+        bson_iter_t it;
+        ASSERT_TRUE(bson_iter_init_find(&it, &b, "_id"));
+        ids.push_back(bson_iter_as_int64(&it));
+      }
+      EXPECT_EQ(ids, expected) << pattern;
       EXPECT_EQ(FilesIn(disk.temp_dir), 0u);
     }
   }
