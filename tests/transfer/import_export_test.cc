@@ -409,7 +409,8 @@ TEST(ImportTest, HostileInputIsReportedNotFatal) {
   uint32_t x = 12345;
   for (int i = 0; i < 20000; ++i) {
     x = x * 1103515245 + 12345;
-    noise.push_back(static_cast<char>("{}[]\",:\\ \nax1$'/("[(x >> 16) % 20]));
+    static constexpr char kAlphabet[] = "{}[]\",:\\ \nax1$'/(";
+    noise.push_back(kAlphabet[(x >> 16) % (sizeof(kAlphabet) - 1)]);
   }
   for (const char* type : {"json", "csv", "tsv"}) {
     r = Strata({"import", "--db", dir.path(), "-c", std::string("noise_") + type, "--type", type,
