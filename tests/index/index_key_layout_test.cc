@@ -133,7 +133,8 @@ TEST(IndexKeyLayoutTest, UniqueRoundTripAndProbe) {
   EXPECT_EQ(entry, UniqueProbeKey(3, key));
   EXPECT_EQ(entry, IndexPrefix(3) + key);
   EXPECT_EQ(IndexEntryValue(format, IdKeyString(doc), ""), IdKeyString(doc));
-  absl::StatusOr<IndexEntry> decoded = DecodeIndexEntry(format, entry, IdKeyString(doc));
+  const std::string value = IdKeyString(doc);  // the decoded entry's views point into it
+  absl::StatusOr<IndexEntry> decoded = DecodeIndexEntry(format, entry, value);
   ASSERT_OK(decoded);
   EXPECT_EQ(decoded->key, key);
   EXPECT_EQ(decoded->id_key_string, IdKeyString(doc));
