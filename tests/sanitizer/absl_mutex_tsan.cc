@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -52,6 +53,32 @@ struct AnnotatedCondition {
   }
 };
 
+// Runs `call` (the library's function) with the happens-before edges TSan cannot see: a
+// release on `mu` first when the call starts by giving the mutex up (await, condition-variable
+// wait), and an acquire after it returns holding the mutex.
+template <typename Call>
+auto AroundRelock(absl::Mutex* mu, bool releases_first, Call call) {
+  if (releases_first) __tsan_release(mu);
+  if constexpr (std::is_void_v<decltype(call())>) {
+    call();
+    __tsan_acquire(mu);
+  } else {
+    auto result = call();
+    __tsan_acquire(mu);
+    return result;
+  }
+}
+
+// The library's `real(mu, cond, extra...)` with `cond` evaluated through AnnotatedCondition.
+template <typename R, typename... Extra>
+R WithCondition(R (*real)(absl::Mutex*, const absl::Condition&, Extra...), absl::Mutex* mu,
+                bool releases_first, const absl::Condition& cond, Extra... extra) {
+  AnnotatedCondition annotated{&cond, mu};
+  return AroundRelock(mu, releases_first, [&] {
+    return real(mu, absl::Condition(&AnnotatedCondition::Eval, &annotated), extra...);
+  });
+}
+
 }  // namespace
 
 namespace absl {
@@ -59,14 +86,12 @@ ABSL_NAMESPACE_BEGIN
 
 void Mutex::Lock() {
   STRATA_REAL(real, void (*)(Mutex*), "_ZN4absl7debian35Mutex4LockEv");
-  real(this);
-  __tsan_acquire(this);
+  AroundRelock(this, false, [&] { real(this); });
 }
 
 void Mutex::ReaderLock() {
   STRATA_REAL(real, void (*)(Mutex*), "_ZN4absl7debian35Mutex10ReaderLockEv");
-  real(this);
-  __tsan_acquire(this);
+  AroundRelock(this, false, [&] { real(this); });
 }
 
 bool Mutex::TryLock() {
@@ -95,92 +120,65 @@ void Mutex::ReaderUnlock() {
   real(this);
 }
 
+// LockWhen* start without the mutex; Await* start holding it and give it up while waiting.
+
 void Mutex::LockWhen(const Condition& cond) {
   STRATA_REAL(real, void (*)(Mutex*, const Condition&),
               "_ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE");
-  AnnotatedCondition annotated{&cond, this};
-  real(this, Condition(&AnnotatedCondition::Eval, &annotated));
-  __tsan_acquire(this);
+  WithCondition(real, this, false, cond);
 }
 
 void Mutex::ReaderLockWhen(const Condition& cond) {
   STRATA_REAL(real, void (*)(Mutex*, const Condition&),
               "_ZN4absl7debian35Mutex14ReaderLockWhenERKNS0_9ConditionE");
-  AnnotatedCondition annotated{&cond, this};
-  real(this, Condition(&AnnotatedCondition::Eval, &annotated));
-  __tsan_acquire(this);
-}
-
-void Mutex::Await(const Condition& cond) {
-  STRATA_REAL(real, void (*)(Mutex*, const Condition&),
-              "_ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE");
-  AnnotatedCondition annotated{&cond, this};
-  __tsan_release(this);
-  real(this, Condition(&AnnotatedCondition::Eval, &annotated));
-  __tsan_acquire(this);
-}
-
-bool Mutex::AwaitWithTimeout(const Condition& cond, absl::Duration timeout) {
-  STRATA_REAL(real, bool (*)(Mutex*, const Condition&, absl::Duration),
-              "_ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  AnnotatedCondition annotated{&cond, this};
-  __tsan_release(this);
-  const bool met = real(this, Condition(&AnnotatedCondition::Eval, &annotated), timeout);
-  __tsan_acquire(this);
-  return met;
-}
-
-bool Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) {
-  STRATA_REAL(real, bool (*)(Mutex*, const Condition&, absl::Time),
-              "_ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  AnnotatedCondition annotated{&cond, this};
-  __tsan_release(this);
-  const bool met = real(this, Condition(&AnnotatedCondition::Eval, &annotated), deadline);
-  __tsan_acquire(this);
-  return met;
+  WithCondition(real, this, false, cond);
 }
 
 bool Mutex::LockWhenWithTimeout(const Condition& cond, absl::Duration timeout) {
   STRATA_REAL(real, bool (*)(Mutex*, const Condition&, absl::Duration),
               "_ZN4absl7debian35Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  AnnotatedCondition annotated{&cond, this};
-  const bool met = real(this, Condition(&AnnotatedCondition::Eval, &annotated), timeout);
-  __tsan_acquire(this);
-  return met;
+  return WithCondition(real, this, false, cond, timeout);
 }
 
 bool Mutex::LockWhenWithDeadline(const Condition& cond, absl::Time deadline) {
   STRATA_REAL(real, bool (*)(Mutex*, const Condition&, absl::Time),
               "_ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  AnnotatedCondition annotated{&cond, this};
-  const bool met = real(this, Condition(&AnnotatedCondition::Eval, &annotated), deadline);
-  __tsan_acquire(this);
-  return met;
+  return WithCondition(real, this, false, cond, deadline);
+}
+
+void Mutex::Await(const Condition& cond) {
+  STRATA_REAL(real, void (*)(Mutex*, const Condition&),
+              "_ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE");
+  WithCondition(real, this, true, cond);
+}
+
+bool Mutex::AwaitWithTimeout(const Condition& cond, absl::Duration timeout) {
+  STRATA_REAL(real, bool (*)(Mutex*, const Condition&, absl::Duration),
+              "_ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  return WithCondition(real, this, true, cond, timeout);
+}
+
+bool Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) {
+  STRATA_REAL(real, bool (*)(Mutex*, const Condition&, absl::Time),
+              "_ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  return WithCondition(real, this, true, cond, deadline);
 }
 
 void CondVar::Wait(Mutex* mu) {
   STRATA_REAL(real, void (*)(CondVar*, Mutex*), "_ZN4absl7debian37CondVar4WaitEPNS0_5MutexE");
-  __tsan_release(mu);
-  real(this, mu);
-  __tsan_acquire(mu);
+  AroundRelock(mu, true, [&] { real(this, mu); });
 }
 
 bool CondVar::WaitWithTimeout(Mutex* mu, absl::Duration timeout) {
   STRATA_REAL(real, bool (*)(CondVar*, Mutex*, absl::Duration),
               "_ZN4absl7debian37CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
-  __tsan_release(mu);
-  const bool timed_out = real(this, mu, timeout);
-  __tsan_acquire(mu);
-  return timed_out;
+  return AroundRelock(mu, true, [&] { return real(this, mu, timeout); });
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, absl::Time deadline) {
   STRATA_REAL(real, bool (*)(CondVar*, Mutex*, absl::Time),
               "_ZN4absl7debian37CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
-  __tsan_release(mu);
-  const bool timed_out = real(this, mu, deadline);
-  __tsan_acquire(mu);
-  return timed_out;
+  return AroundRelock(mu, true, [&] { return real(this, mu, deadline); });
 }
 
 ABSL_NAMESPACE_END
