@@ -43,6 +43,14 @@ Document Doc(int64_t id) {
   return doc;
 }
 
+// No TTL monitor and no background analysis: the only writes are the test's own.
+DatabaseOptions QuietOptions() {
+  DatabaseOptions options;
+  options.ttl_monitor_interval_seconds = 0;
+  options.auto_analyze = false;
+  return options;
+}
+
 // Everything a reopened copy holds, or the first error met on the way.
 absl::StatusOr<std::map<int64_t, std::string>> ReadEverything(Database& db) {
   std::map<int64_t, std::string> docs;
@@ -79,14 +87,11 @@ TEST(DamagedFiles, RefusedDetectedOrRecoveredNeverSilentlyWrong) {
   const std::string golden = dir.path() + "/golden";
   std::map<int64_t, std::string> expected;
   {
-    DatabaseOptions options;
-    options.ttl_monitor_interval_seconds = 0;
-    options.auto_analyze = false;  // no background analysis: deterministic writes
     engine::StorageHooks hooks;
     hooks.write_buffer_bytes = 64 << 10;  // several SST files, plus a WAL tail
     // No compaction racing the flushes: the image holds exactly the flushed L0 files.
     hooks.disable_auto_compactions = true;
-    auto db = db::DatabaseTestAccess::Open(golden, options, hooks);
+    auto db = db::DatabaseTestAccess::Open(golden, QuietOptions(), hooks);
     ASSERT_OK(db);
     Collection docs = (*db)->GetCollection("dmg", "docs");
     ASSERT_OK(docs.CreateIndex(Json(R"({"v": 1})").view()));
@@ -100,10 +105,7 @@ TEST(DamagedFiles, RefusedDetectedOrRecoveredNeverSilentlyWrong) {
   // The crash image: the same inserts, all in the WAL, copied while the database is open.
   const std::string crashed = dir.path() + "/crashed";
   {
-    DatabaseOptions options;
-    options.ttl_monitor_interval_seconds = 0;
-    options.auto_analyze = false;  // no background analysis: deterministic writes
-    auto db = Database::Open(dir.path() + "/live", options);
+    auto db = Database::Open(dir.path() + "/live", QuietOptions());
     ASSERT_OK(db);
     Collection docs = (*db)->GetCollection("dmg", "docs");
     ASSERT_OK(docs.CreateIndex(Json(R"({"v": 1})").view()));
@@ -152,9 +154,7 @@ TEST(DamagedFiles, RefusedDetectedOrRecoveredNeverSilentlyWrong) {
         fs::resize_file(victim, at);
       }
       ++cases;
-      DatabaseOptions options;
-      options.ttl_monitor_interval_seconds = 0;
-      options.auto_analyze = false;  // no background analysis: deterministic writes
+      DatabaseOptions options = QuietOptions();
       options.create_if_missing = false;
       // Every damaged copy is read as it lies on disk: a background compaction started by the
       // open (the recovered WAL is flushed at open, which can reach the L0 trigger) would
